@@ -1,0 +1,13 @@
+/* bq-core.h — everything in the core library
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "bq-nuclide.h"
+#include "bq-decay.h"
+#include "bq-units.h"
+#include "bq-model.h"
+#include "bq-json.h"
+#include "bq-store.h"
+#include "bq-demo.h"
