@@ -42,4 +42,13 @@ gboolean  bq_entity_update_from_json (gpointer             entity,
 /* A JSON array of entities. */
 JsonNode *bq_entity_list_to_json     (GPtrArray           *entities);
 
+/* Parses untrusted JSON text of any shape (length -1: NUL-terminated).
+ * Unlike a bare JsonParser it refuses deep nesting (json-glib 1.6 would
+ * overflow the stack), invalid UTF-8 and U+0000 in strings, and reads
+ * integers beyond gint64 as doubles instead of wrapping them.  Errors are
+ * BQ_MODEL_ERROR_MALFORMED; empty text is one. */
+JsonNode *bq_json_parse              (const char          *text,
+                                      gssize               length,
+                                      GError             **error);
+
 G_END_DECLS

@@ -152,8 +152,14 @@ validate_place (const char *timezone,
       return FALSE;
     }
 
-  /* GLib answers NULL for an identifier tzdata does not know. */
-  tz = g_time_zone_new_identifier (timezone);
+  /* GLib answers NULL for an identifier tzdata does not know.  Only the
+   * characters of tzdata names reach it: GLib would open an absolute path
+   * or "../…" from a client, and accept a POSIX rule such as
+   * "CET-1CEST,M3.5.0,M10.5.0/3". */
+  if (timezone[0] != '/' &&
+      timezone[strspn (timezone, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                 "0123456789/_+-")] == '\0')
+    tz = g_time_zone_new_identifier (timezone);
   if (tz == NULL || strchr (timezone, '/') == NULL)
     {
       if (g_strcmp0 (timezone, "UTC") != 0)
