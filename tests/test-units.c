@@ -4,6 +4,7 @@
  */
 #include <locale.h>
 #include <math.h>
+#include <string.h>
 
 #include "bq-units.h"
 
@@ -130,8 +131,9 @@ test_activity_parse_locale_independent (void)
   g_autofree char *saved = g_strdup (old);
 
   /* If a comma locale is installed, it must make no difference. */
-  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL)
-    setlocale (LC_NUMERIC, "fr_FR.UTF-8");
+  if (setlocale (LC_NUMERIC, "de_DE.UTF-8") == NULL &&
+      setlocale (LC_NUMERIC, "fr_FR.UTF-8") == NULL)
+    g_test_message ("no decimal-comma locale installed; checking in %s only", saved);
 
   g_assert_true (bq_units_parse_activity ("7.4 GBq", &bq, NULL));
   g_assert_cmpfloat (bq, ==, 7.4e9);
@@ -270,7 +272,7 @@ test_activity_unit_parse (void)
 
       if (bq_units_parse_activity_unit (bad[i].text, &unit, &error))
         g_error ("“%s” was accepted", bad[i].text);
-      g_assert_error (error, BQ_UNITS_ERROR, bad[i].code);
+      g_assert_error (error, BQ_UNITS_ERROR, (int) bad[i].code);
       g_assert_cmpint (unit, ==, BQ_ACTIVITY_UNIT_GBQ);
     }
 }
@@ -517,7 +519,7 @@ test_duration_format (void)
     { 2 * 86400.0 + 18 * 3600.0, "2 d 18 h" },
     { 2 * 86400.0 + 18 * 3600.0 + 1700.0, "2 d 18 h" },
     { 86400.0, "1 d" },
-    { 574300.8, "6 d 15 h" },   /* Lu-177 half-life 6.647 d */
+    { 574300.8, "6 d 16 h" },   /* Lu-177 half-life 6.647 d */
     { 14 * 86400.0, "14 d" },
     { -3600.0, "-1 h" },
   };

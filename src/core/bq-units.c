@@ -501,6 +501,16 @@ parse_compact_duration (const char  *input,
       DurationUnit unit;
       double value;
 
+      /* After a complete component, anything but another number is junk
+       * at the end ("3h!"), not a missing number. */
+      if (p != input && !g_ascii_isdigit (*p) && *p != '.' && *p != '+' && *p != '-' &&
+          !starts_with_ci (p, "nan") && !starts_with_ci (p, "inf"))
+        {
+          g_set_error (error, BQ_UNITS_ERROR, BQ_UNITS_ERROR_UNIT,
+                       _("“%s”: unexpected “%s” (use s, min, h, d, w)"), input, p);
+          return FALSE;
+        }
+
       if (!read_number (input, &p, &value, error))
         return FALSE;
       p = skip_spaces (p);
