@@ -13,10 +13,11 @@ typedef struct {
   gint64  start;       /* Monday 00:00 UTC of the first week planned */
   guint   weeks;       /* weeks of forecasts and runs (default 12) */
   gint64  now;         /* runs before this are done (released/shipped/failed with QC);
-                          BQ_TIME_UNSET = start + 2 weeks */
+                          BQ_TIME_UNSET = start + 15 days + 7 h: the third week's
+                          Tuesday, 07:00 UTC, when Lu-177 runs are under way */
 } BqDemoOptions;
 
-/* seed 1, the Monday of the current week minus two weeks, 12 weeks, now. */
+/* seed 1, the Monday of the current week minus two weeks, 12 weeks, now unset. */
 void      bq_demo_options_init_default (BqDemoOptions       *options);
 /* The Monday 00:00 UTC on or before @unix_utc. */
 gint64    bq_demo_week_start           (gint64               unix_utc);
