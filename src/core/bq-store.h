@@ -134,7 +134,10 @@ typedef struct {
 void      bq_change_free             (BqChange           *change);
 
 /* Changes with revision > @since, oldest first, at most @limit (0: no limit).
- * *@next_since is the revision to ask from next time. */
+ * *@next_since is the revision to ask from next time: after a full page,
+ * the last one returned (more may follow); after a short page, the store's
+ * current revision (never below @since), so a caller that is up to date
+ * holds exactly bq_store_get_revision(). */
 GPtrArray *bq_store_changes_since    (BqStore            *self,
                                       gint64              since,
                                       guint               limit,
