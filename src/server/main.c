@@ -1,0 +1,3 @@
+/* placeholder until implemented */
+int main (void);
+int main (void) { return 1; }
