@@ -489,32 +489,7 @@ decode_field (gpointer       entity,
           return FALSE;
         }
 
-      switch (field->type)
-        {
-        case BQ_FIELD_STRING:
-          g_clear_pointer ((char **) p, g_free);
-          break;
-        case BQ_FIELD_INT:
-          *(gint64 *) p = 0;
-          break;
-        case BQ_FIELD_DOUBLE:
-          *(double *) p = NAN;
-          break;
-        case BQ_FIELD_BOOL:
-          *(gboolean *) p = FALSE;
-          break;
-        case BQ_FIELD_TIME:
-          *(gint64 *) p = BQ_TIME_UNSET;
-          break;
-        case BQ_FIELD_ENUM:
-          *(int *) p = 0;
-          break;
-        case BQ_FIELD_STRV:
-          g_clear_pointer ((char ***) p, g_strfreev);
-          break;
-        default:
-          g_assert_not_reached ();
-        }
+      bq_field_reset (entity, field);
       return TRUE;
     }
 

@@ -693,6 +693,44 @@ bq_enum_from_nick (const BqField *field,
 
 /* ------------------------------------------------------------- operations */
 
+void
+bq_field_reset (gpointer       entity,
+                const BqField *field)
+{
+  gpointer p;
+
+  g_return_if_fail (entity != NULL);
+  g_return_if_fail (field != NULL);
+
+  p = BQ_FIELD_PTR (entity, field);
+  switch (field->type)
+    {
+    case BQ_FIELD_STRING:
+      g_clear_pointer ((char **) p, g_free);
+      break;
+    case BQ_FIELD_INT:
+      *(gint64 *) p = 0;
+      break;
+    case BQ_FIELD_DOUBLE:
+      *(double *) p = NAN;
+      break;
+    case BQ_FIELD_BOOL:
+      *(gboolean *) p = FALSE;
+      break;
+    case BQ_FIELD_TIME:
+      *(gint64 *) p = BQ_TIME_UNSET;
+      break;
+    case BQ_FIELD_ENUM:
+      *(int *) p = 0;
+      break;
+    case BQ_FIELD_STRV:
+      g_clear_pointer ((char ***) p, g_strfreev);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
 gpointer
 bq_entity_new (const BqEntityType *type)
 {
@@ -703,16 +741,11 @@ bq_entity_new (const BqEntityType *type)
   entity = g_malloc0 (type->size);
   entity->type = type;
 
+  /* Required fields stay zero until set; optional ones start unset. */
   for (guint i = 0; i < type->n_fields; i++)
     {
-      const BqField *field = &type->fields[i];
-
-      if (field->flags & BQ_FIELD_REQUIRED)
-        continue;
-      if (field->type == BQ_FIELD_TIME)
-        *(gint64 *) BQ_FIELD_PTR (entity, field) = BQ_TIME_UNSET;
-      else if (field->type == BQ_FIELD_DOUBLE)
-        *(double *) BQ_FIELD_PTR (entity, field) = NAN;
+      if (!(type->fields[i].flags & BQ_FIELD_REQUIRED))
+        bq_field_reset (entity, &type->fields[i]);
     }
   return entity;
 }

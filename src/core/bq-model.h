@@ -113,6 +113,12 @@ const char *bq_entity_get_id    (gconstpointer       entity);
 void        bq_entity_set_id    (gpointer            entity,
                                  const char         *id);
 
+/* Sets @field to its unset value: NULL for strings and lists, NAN for
+ * doubles, BQ_TIME_UNSET for times, zero otherwise (0, FALSE, the first
+ * enum value), freeing what it held. */
+void        bq_field_reset      (gpointer            entity,
+                                 const BqField      *field);
+
 /* Field access by descriptor, for generic code (codecs, store). */
 #define BQ_FIELD_PTR(entity, field) ((gpointer) ((guint8 *) (entity) + (field)->offset))
 
