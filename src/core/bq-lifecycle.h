@@ -22,4 +22,10 @@ gboolean bq_lifecycle_check_update (gconstpointer before,
 gboolean bq_lifecycle_check_create (gconstpointer entity,
                                     GError      **error);
 
+/* The statuses an entity of @type in @status may become, as a bitmask by
+ * enum value (1 << BQ_RUN_SHIPPED, …); 0 for final statuses and for types
+ * without a status.  For screens that offer only the allowed changes. */
+guint    bq_lifecycle_next_statuses (const BqEntityType *type,
+                                     int                 status);
+
 G_END_DECLS

@@ -44,11 +44,37 @@ gboolean bq_policy_can_see         (const BqUser       *user,
                                     gconstpointer       entity,
                                     const char         *centre_id_hint);
 
-/* Whether @type is scoped to the centres an account manager serves. */
+/* Whether @type is scoped to the centres an account manager serves:
+ * orders, slots, shipments and shipment_legs.  Slots with no centre
+ * (regional pools) are visible to every account manager, who may book
+ * into them. */
 gboolean bq_policy_type_is_scoped  (const BqEntityType *type);
 
 /* The name of the field holding the centre for scoped types ("centre_id"),
- * or NULL. */
+ * or NULL — also for shipment_legs, which have no centre of their own:
+ * see bq_policy_scope_parent(). */
 const char *bq_policy_scope_field  (const BqEntityType *type);
+
+/* For a type scoped through a parent (shipment_legs → shipments): the
+ * parent type, with *@parent_field the field holding the parent's id
+ * ("shipment_id").  NULL for every other type. */
+const BqEntityType *bq_policy_scope_parent (const BqEntityType  *type,
+                                            const char         **parent_field);
+
+/* Whether @user may see entities of @centre_id: always TRUE for roles that
+ * are not scoped, FALSE for a disabled user and, for an account manager,
+ * FALSE for a NULL centre (pools are bq_policy_can_see()'s business). */
+gboolean bq_policy_serves_centre   (const BqUser       *user,
+                                    const char         *centre_id);
+
+/* Some roles may update a type only in some fields (logistics: an order's
+ * shipment_id and status).  FALSE when @user may not make the change from
+ * @before to @after, with *@field_name (may be NULL) the first field they
+ * may not change, or NULL when they may not update the type at all.
+ * Does not check scoping. */
+gboolean bq_policy_check_update    (const BqUser       *user,
+                                    gconstpointer       before,
+                                    gconstpointer       after,
+                                    const char        **field_name);
 
 G_END_DECLS

@@ -262,9 +262,82 @@ static const char migration_1[] =
   "CREATE INDEX orders_run_id ON orders (run_id);\n"
   "CREATE INDEX orders_shipment_id ON orders (shipment_id);\n";
 
+/* Migration 2: the server's tables beside the entities.
+ *
+ * credentials and sessions go with their user (ON DELETE CASCADE), so
+ * deleting a user also ends their sessions.  The audit log refers to
+ * nobody: it must outlive what it records.  Its triggers make it
+ * append-only for every ordinary connection; they do not stop someone
+ * who can rewrite the file (dropping a trigger), which is what the hash
+ * chain is for.  login_failures is keyed by the name typed, which need
+ * not be a user's.  tombstone_scope remembers the centre of a deleted
+ * scoped entity so the change feed can still filter its tombstone. */
+static const char migration_2[] =
+  "CREATE TABLE credentials (\n"
+  "  user_id    TEXT PRIMARY KEY NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+  "  hash       TEXT NOT NULL,\n"
+  "  updated_at INTEGER NOT NULL\n"
+  ");\n"
+  "\n"
+  "CREATE TABLE sessions (\n"
+  "  token_hash TEXT PRIMARY KEY NOT NULL,\n"
+  "  user_id    TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,\n"
+  "  created_at INTEGER NOT NULL,\n"
+  "  expires_at INTEGER NOT NULL\n"
+  ");\n"
+  "CREATE INDEX sessions_user_id ON sessions (user_id);\n"
+  "CREATE INDEX sessions_expires_at ON sessions (expires_at);\n"
+  "\n"
+  "CREATE TABLE login_failures (\n"
+  "  username TEXT NOT NULL,\n"
+  "  at       INTEGER NOT NULL\n"
+  ");\n"
+  "CREATE INDEX login_failures_username_at ON login_failures (username, at);\n"
+  "CREATE INDEX login_failures_at ON login_failures (at);\n"
+  "\n"
+  "CREATE TABLE audit_log (\n"
+  "  seq         INTEGER PRIMARY KEY NOT NULL,\n"
+  "  at          INTEGER NOT NULL,\n"
+  "  user_id     TEXT,\n"
+  "  action      TEXT NOT NULL,\n"
+  "  kind        TEXT,\n"
+  "  entity_id   TEXT,\n"
+  "  revision    INTEGER NOT NULL,\n"
+  "  reason      TEXT,\n"
+  "  before_json TEXT,\n"
+  "  after_json  TEXT,\n"
+  "  prev_hash   TEXT NOT NULL,\n"
+  "  hash        TEXT NOT NULL\n"
+  ");\n"
+  "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log\n"
+  "BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;\n"
+  "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log\n"
+  "BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;\n"
+  "\n"
+  "CREATE TABLE idempotency_keys (\n"
+  "  user_id     TEXT NOT NULL,\n"
+  "  key         TEXT NOT NULL,\n"
+  "  method      TEXT NOT NULL,\n"
+  "  path        TEXT NOT NULL,\n"
+  "  body_sha256 TEXT NOT NULL,\n"
+  "  status      INTEGER NOT NULL,\n"
+  "  response    TEXT,\n"
+  "  created_at  INTEGER NOT NULL,\n"
+  "  PRIMARY KEY (user_id, key)\n"
+  ");\n"
+  "CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);\n"
+  "\n"
+  "CREATE TABLE tombstone_scope (\n"
+  "  kind      TEXT NOT NULL,\n"
+  "  id        TEXT NOT NULL,\n"
+  "  centre_id TEXT,\n"
+  "  PRIMARY KEY (kind, id)\n"
+  ");\n";
+
 /* Index i takes a database from version i to version i + 1.  Append only. */
 static const char * const migrations[] = {
   migration_1,
+  migration_2,
 };
 
 /* The (start, end) pairs with an index on (end - start). */

@@ -3,7 +3,9 @@
  * Every mutation is recorded (who, when, what, before/after, why) in the
  * same transaction as the change.  Each entry's hash is SHA-256 over the
  * previous entry's hash and this entry's canonical text, so changing,
- * removing or reordering any entry breaks the chain from there on.
+ * removing or reordering any entry breaks the chain from there on.  The
+ * exact format (checkable with a few lines of Python) is at the top of
+ * bq-audit.c.  The table also refuses UPDATE and DELETE (triggers).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -35,7 +37,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BqAuditEntry, bq_audit_entry_free)
 JsonNode     *bq_audit_entry_to_json (const BqAuditEntry *entry);
 
 /* Appends an entry; call inside the store transaction of the change so both
- * commit or neither does.  @before/@after are entities or NULL. */
+ * commit or neither does.  @before/@after are entities or NULL; kind and
+ * entity_id come from them, and the revision from @after (for a deletion,
+ * the store's current revision: call it right after bq_store_delete()). */
 gboolean      bq_audit_append       (BqStore       *store,
                                      gint64         at,
                                      const char    *user_id,
@@ -45,7 +49,7 @@ gboolean      bq_audit_append       (BqStore       *store,
                                      const char    *reason,
                                      GError       **error);
 
-/* Entries with seq > @after_seq, oldest first, at most @limit. */
+/* Entries with seq > @after_seq, oldest first, at most @limit (0: all). */
 GPtrArray    *bq_audit_list         (BqStore       *store,
                                      gint64         after_seq,
                                      guint          limit,

@@ -40,7 +40,8 @@ void     bq_auth_set_session_lifetime (BqAuth       *self,
 void     bq_auth_set_fast_hashing   (BqAuth         *self,
                                      gboolean        fast);
 
-/* Stores an Argon2id hash for the user (who must exist in the store). */
+/* Stores an Argon2id hash for the user (who must exist in the store) and
+ * ends the user's sessions.  Nests in the caller's store transaction. */
 gboolean bq_auth_set_password       (BqAuth         *self,
                                      const char     *user_id,
                                      const char     *password,
@@ -70,6 +71,12 @@ char    *bq_auth_login              (BqAuth         *self,
                                      BqUser        **user,
                                      gint64         *expires_at,
                                      GError        **error);
+
+/* While @username is locked out after repeated failures: the time (UTC
+ * seconds) the lock ends, for a Retry-After header; 0 when not locked. */
+gint64   bq_auth_locked_until       (BqAuth         *self,
+                                     const char     *username,
+                                     gint64          now);
 
 /* The user a bearer token belongs to, or NULL with INVALID_TOKEN. */
 BqUser  *bq_auth_authenticate       (BqAuth         *self,
