@@ -1,0 +1,173 @@
+/* bq-server-private.h — what the bq-server-*.c files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "bq-server.h"
+
+G_BEGIN_DECLS
+
+/* A statement prepared for one use, finalized when it goes out of scope. */
+typedef sqlite3_stmt BqServerStmt;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BqServerStmt, sqlite3_finalize)
+
+struct _BqServer {
+  GObject       parent_instance;
+
+  SoupServer   *soup;
+  BqStore      *store;
+  BqAuth       *auth;
+  GCancellable *cancellable;   /* logins in flight; cancelled on dispose */
+  GList        *event_clients; /* EventClient *, see bq-server-events.c */
+  gboolean      https;         /* listening with TLS */
+};
+
+/* One request being answered: what the router found out about it. */
+struct _BqServerRequest {
+  BqServer            *server;
+  SoupServerMessage   *msg;
+  const char          *method;     /* HEAD is answered as GET */
+  char               **segments;   /* the path, split and unescaped */
+  GHashTable          *query;      /* name → value, or NULL */
+  const BqServerRoute *route;
+  const BqEntityType  *type;       /* {collection} */
+  const char          *id;         /* {id}, points into @segments */
+  char                *token;      /* the bearer token, if any */
+  BqUser              *user;       /* NULL on public routes */
+  gint64               now;        /* UTC seconds */
+  gboolean             websocket;  /* reached through the WebSocket handler */
+  /* Idempotency-Key of a write, and the request it was first used with. */
+  char                *idempotency_key;
+  char                *body_sha256;
+};
+
+/* ------------------------------------------------------------- responses */
+
+/* Sends @node (not taken) as the JSON response. */
+void      bq_server_reply_json        (SoupServerMessage *msg,
+                                       guint              status,
+                                       JsonNode          *node);
+/* The same, from JSON text (taken). */
+void      bq_server_reply_text        (SoupServerMessage *msg,
+                                       guint              status,
+                                       char              *json_text);
+/* {"error":{"code","message","field"}}; @field may be NULL. */
+void      bq_server_reply_error       (SoupServerMessage *msg,
+                                       guint              status,
+                                       const char        *code,
+                                       const char        *message,
+                                       const char        *field);
+/* The one place every GError domain becomes a status and a code. */
+void      bq_server_reply_gerror      (SoupServerMessage *msg,
+                                       const GError      *error);
+/* The status bq_server_reply_gerror() would use. */
+guint     bq_server_status_for_error  (const GError      *error);
+char     *bq_server_json_to_string    (JsonNode          *node);
+
+/* -------------------------------------------------------------- requests */
+
+/* A query parameter, or NULL. */
+const char *bq_server_request_get_param (BqServerRequest *request,
+                                         const char      *name);
+/* An unsigned integer parameter: @fallback when absent; replies 400 (not a
+ * number) or 422 out_of_range (above @max) and returns FALSE. */
+gboolean  bq_server_request_get_uint  (BqServerRequest *request,
+                                       const char      *name,
+                                       guint64          fallback,
+                                       guint64          max,
+                                       guint64         *value);
+/* The request body parsed with bq_json_parse; replies 400/413 and returns
+ * NULL when it is not a JSON object. */
+JsonNode *bq_server_request_parse_body (BqServerRequest *request);
+/* A request header, checked to be UTF-8; replies 400 and sets *@bad when
+ * it is not. */
+const char *bq_server_request_get_header (BqServerRequest *request,
+                                          const char      *name,
+                                          gboolean        *bad);
+
+/* -------------------------------------------------------------- handlers */
+
+void      bq_server_handle_healthz       (BqServerRequest *request);
+void      bq_server_handle_openapi       (BqServerRequest *request);
+void      bq_server_handle_session_create (BqServerRequest *request);
+void      bq_server_handle_session_delete (BqServerRequest *request);
+void      bq_server_handle_me            (BqServerRequest *request);
+void      bq_server_handle_audit_list    (BqServerRequest *request);
+void      bq_server_handle_audit_verify  (BqServerRequest *request);
+void      bq_server_handle_list          (BqServerRequest *request);
+void      bq_server_handle_create        (BqServerRequest *request);
+void      bq_server_handle_get           (BqServerRequest *request);
+void      bq_server_handle_update        (BqServerRequest *request);
+void      bq_server_handle_delete        (BqServerRequest *request);
+void      bq_server_handle_changes       (BqServerRequest *request);
+void      bq_server_handle_events        (BqServerRequest *request);
+
+/* Routes @msg (bq-server-routes.c).  @websocket: it came through the
+ * handler that can upgrade to a WebSocket. */
+void      bq_server_dispatch             (BqServer          *self,
+                                          SoupServerMessage *msg,
+                                          const char        *path,
+                                          GHashTable        *query,
+                                          gboolean           websocket);
+
+/* ------------------------------------------------------------ visibility */
+
+/* Whether @user may see @entity: the role may read the type and, for an
+ * account manager, the entity belongs to their centres (shipment legs
+ * through their shipment).  @cache (may be NULL) remembers parents'
+ * centres across calls. */
+gboolean  bq_server_can_see_entity    (BqServer          *self,
+                                       const BqUser      *user,
+                                       gconstpointer      entity,
+                                       GHashTable        *cache);
+/* The same for a deleted entity, from the centre remembered in
+ * tombstone_scope. */
+gboolean  bq_server_can_see_tombstone (BqServer          *self,
+                                       const BqUser      *user,
+                                       const BqEntityType *type,
+                                       const char        *id);
+/* The centre a scoped entity belongs to (for legs, its shipment's), or
+ * NULL. */
+char     *bq_server_entity_centre     (BqServer          *self,
+                                       gconstpointer      entity,
+                                       GHashTable        *cache);
+/* In the current transaction: remember the centre of a scoped entity
+ * about to be deleted (nothing for unscoped types), or forget it when the
+ * id is used again. */
+gboolean  bq_server_remember_tombstone_scope (BqServer      *self,
+                                              gconstpointer  entity,
+                                              GError       **error);
+gboolean  bq_server_forget_tombstone_scope   (BqServer           *self,
+                                              const BqEntityType *type,
+                                              const char         *id,
+                                              GError            **error);
+
+/* ---------------------------------------------------------------- events */
+
+void      bq_server_events_init       (BqServer          *self);
+/* Tells every connection that may see @before or @after (either may be
+ * NULL) that the store is now at @revision. */
+void      bq_server_events_publish    (BqServer          *self,
+                                       gint64             revision,
+                                       gconstpointer      before,
+                                       gconstpointer      after);
+void      bq_server_events_close_all  (BqServer          *self);
+
+/* ----------------------------------------------------------- idempotency */
+
+/* Reads the Idempotency-Key of a write.  TRUE when the request has been
+ * answered already (a replay, a reused key, a bad header): the caller
+ * returns.  Otherwise the key, if any, is remembered in @request. */
+gboolean  bq_server_idempotency_check  (BqServerRequest *request);
+/* Inside the write's transaction: remembers the answer for the key, if
+ * the request had one. */
+gboolean  bq_server_idempotency_record (BqServerRequest *request,
+                                        guint            status,
+                                        const char      *response,
+                                        GError         **error);
+
+G_END_DECLS
