@@ -4,7 +4,7 @@
 
 BQ_DEBIAN_PACKAGES="gcc meson ninja-build pkg-config python3 gettext
   libglib2.0-dev libglib2.0-bin libjson-glib-dev libsqlite3-dev sqlite3
-  libsoup-3.0-dev libsodium-dev
+  libsoup-3.0-dev libsodium-dev glib-networking openssl
   valgrind"
 
 bq_ensure_deps () {

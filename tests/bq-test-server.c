@@ -157,10 +157,10 @@ on_line_read (GObject      *source,
   read->done = TRUE;
 }
 
-BqTestServer *
-bq_test_server_new_subprocess (const char * const *extra_args)
+static void
+spawn_subprocess (BqTestServer       *self,
+                  const char * const *extra_args)
 {
-  BqTestServer *self = test_server_alloc ();
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GDataInputStream) out = NULL;
@@ -185,6 +185,7 @@ bq_test_server_new_subprocess (const char * const *extra_args)
 
   /* The first line that says where it listens; anything before it
    * (notes about the demo) is skipped. */
+  g_clear_pointer (&self->base, g_free);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
   while (self->base == NULL)
     {
@@ -199,7 +200,32 @@ bq_test_server_new_subprocess (const char * const *extra_args)
         self->base = base_from_uri (read.line + strlen ("Listening on "));
       g_free (read.line);
     }
+}
+
+BqTestServer *
+bq_test_server_new_subprocess (const char * const *extra_args)
+{
+  BqTestServer *self = test_server_alloc ();
+
+  spawn_subprocess (self, extra_args);
   return self;
+}
+
+void
+bq_test_server_respawn_subprocess (BqTestServer       *self,
+                                   const char * const *extra_args)
+{
+  g_assert_nonnull (self->process);
+
+  g_subprocess_send_signal (self->process, SIGKILL);
+  g_subprocess_wait (self->process, NULL, NULL);
+  g_clear_object (&self->process);
+
+  /* Connections to the dead process must not be reused. */
+  g_clear_object (&self->session);
+  self->session = soup_session_new_with_options ("timeout", 120, "idle-timeout", 60, NULL);
+
+  spawn_subprocess (self, extra_args);
 }
 
 static void
@@ -245,6 +271,7 @@ bq_test_server_free (BqTestServer *self)
   if (self->server != NULL)
     bq_server_stop (self->server);
   g_clear_object (&self->session);
+  g_clear_object (&self->trusted_certificate);
   g_clear_object (&self->server);
   g_clear_object (&self->auth);
   g_clear_object (&self->store);
@@ -286,6 +313,17 @@ on_sent (GObject      *source,
   pending->done = TRUE;
 }
 
+static gboolean
+on_accept_certificate (SoupMessage          *msg,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  BqTestServer *self = user_data;
+
+  return g_tls_certificate_is_same (certificate, self->trusted_certificate);
+}
+
 BqTestResponse *
 bq_test_request_full (BqTestServer       *self,
                       const char         *method,
@@ -316,6 +354,8 @@ bq_test_request_full (BqTestServer       *self,
                                   headers[i + 1]);
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  if (self->trusted_certificate != NULL)
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (on_accept_certificate), self);
 
   soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, NULL, on_sent,
                                     &pending);

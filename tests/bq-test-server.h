@@ -37,6 +37,9 @@ typedef struct {
   GSubprocess *process;   /* subprocess only */
   char        *base;      /* "http://127.0.0.1:PORT", no trailing slash */
   SoupSession *session;
+  /* When set, an https server is trusted only if it shows exactly this
+   * certificate (a self-signed one the test made). */
+  GTlsCertificate *trusted_certificate;
 } BqTestServer;
 
 typedef struct {
@@ -48,6 +51,10 @@ typedef struct {
 
 BqTestServer   *bq_test_server_new            (void);
 BqTestServer   *bq_test_server_new_subprocess (const char * const *extra_args);
+/* Kills the subprocess with SIGKILL — no chance to clean up — and starts
+ * the binary again on the same database. */
+void            bq_test_server_respawn_subprocess (BqTestServer       *self,
+                                                   const char * const *extra_args);
 /* SIGTERM to a subprocess; its exit status (-1 if killed by a signal). */
 int             bq_test_server_stop_subprocess (BqTestServer *self);
 void            bq_test_server_free           (BqTestServer *self);

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "bq-audit.h"
 #include "bq-core.h"
 #include "bq-test-server.h"
@@ -860,6 +862,85 @@ test_binary (void)
   g_assert_cmpint (bq_test_server_stop_subprocess (ts), ==, 0);
 }
 
+/* What a 2xx promised survives a kill -9: the write was committed (WAL,
+ * synchronous=FULL) before the answer went out. */
+static void
+test_binary_killed_keeps_acknowledged_writes (void)
+{
+  g_autoptr(BqTestServer) ts = bq_test_server_new_subprocess (NULL);
+  g_autofree char *token = bq_test_server_login (ts, "planner");
+  g_autofree char *again = NULL;
+  g_autofree char *admin = NULL;
+  g_autoptr(BqTestResponse) created = NULL;
+  g_autoptr(BqTestResponse) fetched = NULL;
+  g_autoptr(BqTestResponse) verify = NULL;
+  g_autofree char *location = NULL;
+
+  created = bq_test_request (ts, "POST", "/api/v1/forecasts", token, new_forecast, NULL);
+  assert_status (created, SOUP_STATUS_CREATED);
+  location = g_strdup (soup_message_headers_get_one (created->headers, "Location"));
+
+  bq_test_server_respawn_subprocess (ts, NULL);
+
+  again = bq_test_server_login (ts, "planner");
+  fetched = bq_test_request (ts, "GET", location, again, NULL, NULL);
+  assert_status (fetched, SOUP_STATUS_OK);
+  g_assert_true (json_node_equal (fetched->json, created->json));
+
+  admin = bq_test_server_login (ts, "admin");
+  verify = bq_test_request (ts, "GET", "/api/v1/audit/verify", admin, NULL, NULL);
+  assert_status (verify, SOUP_STATUS_OK);
+  g_assert_true (json_object_get_boolean_member (bq_test_response_object (verify), "ok"));
+  g_assert_cmpint (bq_test_server_stop_subprocess (ts), ==, 0);
+}
+
+/* --tls-cert/--tls-key serve HTTPS with that certificate. */
+static void
+test_binary_tls (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bq-test-tls-XXXXXX", &error);
+  g_autofree char *cert = NULL;
+  g_autofree char *key = NULL;
+  g_autofree char *subject_alt = g_strdup ("subjectAltName=IP:127.0.0.1");
+  g_autoptr(BqTestServer) ts = NULL;
+  g_autoptr(BqTestResponse) health = NULL;
+  int wait_status = 0;
+
+  g_assert_no_error (error);
+  cert = g_build_filename (dir, "cert.pem", NULL);
+  key = g_build_filename (dir, "key.pem", NULL);
+
+  {
+    const char *argv[] = {
+      "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+      "-subj", "/CN=127.0.0.1", "-addext", subject_alt, "-keyout", key, "-out", cert, NULL
+    };
+    g_spawn_sync (NULL, (char **) argv, NULL,
+                  G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &wait_status, &error);
+    g_assert_no_error (error);
+    g_spawn_check_wait_status (wait_status, &error);
+    g_assert_no_error (error);
+  }
+
+  {
+    const char *args[] = { "--tls-cert", cert, "--tls-key", key, NULL };
+    ts = bq_test_server_new_subprocess (args);
+  }
+  g_assert_true (g_str_has_prefix (ts->base, "https://127.0.0.1:"));
+  ts->trusted_certificate = g_tls_certificate_new_from_file (cert, &error);
+  g_assert_no_error (error);
+
+  health = bq_test_request (ts, "GET", "/healthz", NULL, NULL, NULL);
+  assert_status (health, SOUP_STATUS_OK);
+  g_assert_cmpint (bq_test_server_stop_subprocess (ts), ==, 0);
+
+  g_unlink (cert);
+  g_unlink (key);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -885,6 +966,9 @@ main (int    argc,
   g_test_add_func ("/server/audit", test_audit);
   g_test_add_func ("/server/body-too-large", test_body_too_large);
   g_test_add_func ("/server/binary/demo-listen-healthz", test_binary);
+  g_test_add_func ("/server/binary/killed-keeps-acknowledged-writes",
+                   test_binary_killed_keeps_acknowledged_writes);
+  g_test_add_func ("/server/binary/tls", test_binary_tls);
 
   return g_test_run ();
 }
