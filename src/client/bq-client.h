@@ -1,0 +1,147 @@
+/* bq-client.h — the app's only way to the server
+ *
+ * A BqClient owns the local cache (a BqStore in the user's data directory,
+ * the core schema plus sync state and an outbox), a SoupSession to the
+ * server and the sync engine: it pulls `changes since` into the cache,
+ * listens to /api/v1/events to pull at once, and pushes queued changes
+ * from the outbox, each with its idempotency key, once each, in order.
+ * Offline it backs off and retries; after a crash it resumes from the
+ * outbox on disk with nothing lost or doubled.
+ *
+ * Everything runs on the thread-default main context of the thread that
+ * made the client; nothing blocks on the network.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "bq-store.h"
+
+G_BEGIN_DECLS
+
+#define BQ_CLIENT_ERROR (bq_client_error_quark ())
+
+typedef enum {
+  BQ_CLIENT_ERROR_OFFLINE,        /* the server cannot be reached */
+  BQ_CLIENT_ERROR_UNAUTHORIZED,   /* bad credentials or expired token */
+  BQ_CLIENT_ERROR_FORBIDDEN,
+  BQ_CLIENT_ERROR_CONFLICT,       /* the server refused a change (409/422) */
+  BQ_CLIENT_ERROR_PROTOCOL,       /* an answer we cannot read */
+  BQ_CLIENT_ERROR_FAILED,
+} BqClientError;
+
+GQuark bq_client_error_quark (void);
+
+typedef enum {
+  BQ_CLIENT_STATE_SIGNED_OUT,
+  BQ_CLIENT_STATE_OFFLINE,     /* see offline-since */
+  BQ_CLIENT_STATE_SYNCING,
+  BQ_CLIENT_STATE_ONLINE,      /* up to date, listening for events */
+} BqClientState;
+
+/* One change waiting in, or refused from, the outbox. */
+typedef enum {
+  BQ_OUTBOX_PENDING,
+  BQ_OUTBOX_CONFLICT,          /* refused by the server: the user decides */
+} BqOutboxState;
+
+typedef struct {
+  gint64         seq;
+  char          *idempotency_key;
+  char          *method;          /* POST, PATCH, DELETE */
+  char          *kind;            /* entity type name */
+  char          *entity_id;
+  char          *body;            /* JSON sent, or NULL */
+  gint64         base_revision;   /* If-Match; 0 for none */
+  gint64         created_at;
+  BqOutboxState  state;
+  guint          status;          /* HTTP status of the refusal */
+  char          *error_code;      /* the server's error.code */
+  char          *error_message;
+  char          *server_json;     /* the server's current object on 409, or NULL */
+} BqOutboxEntry;
+
+void bq_outbox_entry_free (BqOutboxEntry *entry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BqOutboxEntry, bq_outbox_entry_free)
+
+typedef enum {
+  BQ_RESOLVE_KEEP_MINE,     /* send mine again on top of the server's revision */
+  BQ_RESOLVE_TAKE_THEIRS,   /* drop mine; the cache takes the server's object */
+} BqResolution;
+
+#define BQ_TYPE_CLIENT (bq_client_get_type ())
+G_DECLARE_FINAL_TYPE (BqClient, bq_client, BQ, CLIENT, GObject)
+
+/* Opens (creating) the cache at @cache_path (":memory:" for tests).
+ * @base_url like "http://127.0.0.1:8470". */
+BqClient     *bq_client_new               (const char          *base_url,
+                                           const char          *cache_path,
+                                           GError             **error);
+const char   *bq_client_get_base_url      (BqClient            *self);
+/* The cache, for models and views (read it; change it only through the
+ * queue functions below). */
+BqStore      *bq_client_get_store         (BqClient            *self);
+BqClientState bq_client_get_state         (BqClient            *self);
+/* UTC seconds when the client last lost the server, or 0. */
+gint64        bq_client_get_offline_since (BqClient            *self);
+guint         bq_client_get_n_pending     (BqClient            *self);
+/* The signed-in user (kept in the cache, so known offline), or NULL. */
+const BqUser *bq_client_get_user          (BqClient            *self);
+
+/* POST /api/v1/session; on success the token is kept (in memory and in
+ * the cache's sync state) and the user stored. */
+void          bq_client_sign_in_async     (BqClient            *self,
+                                           const char          *username,
+                                           const char          *password,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean      bq_client_sign_in_finish    (BqClient            *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+/* Forgets the token, empties the cache and the outbox. */
+void          bq_client_sign_out          (BqClient            *self);
+
+/* Starts syncing in the background: push, pull, listen to events; retries
+ * with back-off while offline.  Idempotent. */
+void          bq_client_start             (BqClient            *self);
+void          bq_client_stop              (BqClient            *self);
+/* One round now: push the outbox, then pull until up to date. */
+void          bq_client_sync_async        (BqClient            *self,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean      bq_client_sync_finish       (BqClient            *self,
+                                           GAsyncResult        *result,
+                                           GError             **error);
+
+/* Queue a change: applied to the cache at once (so the app shows it
+ * offline) and added to the outbox with a new idempotency key, in one
+ * cache transaction.  Updates carry the revision they were based on. */
+gboolean      bq_client_queue_create      (BqClient            *self,
+                                           gpointer             entity,
+                                           GError             **error);
+gboolean      bq_client_queue_update      (BqClient            *self,
+                                           gpointer             entity,
+                                           GError             **error);
+gboolean      bq_client_queue_delete      (BqClient            *self,
+                                           const BqEntityType  *type,
+                                           const char          *id,
+                                           GError             **error);
+
+/* Outbox entries, oldest first (pending and in conflict). */
+GPtrArray    *bq_client_list_outbox       (BqClient            *self);
+gboolean      bq_client_resolve_conflict  (BqClient            *self,
+                                           gint64               seq,
+                                           BqResolution         resolution,
+                                           GError             **error);
+
+/* Signals:
+ *   "changed" (const char *kind): rows of that entity type changed in the
+ *     cache (pulled or queued); models reload what they show.
+ *   "conflict" (gint64 seq): the server refused a queued change.
+ * Properties (notify): "state", "offline-since", "n-pending", "user". */
+
+G_END_DECLS
