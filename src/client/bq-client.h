@@ -83,12 +83,25 @@ const char   *bq_client_get_base_url      (BqClient            *self);
 /* The cache, for models and views (read it; change it only through the
  * queue functions below). */
 BqStore      *bq_client_get_store         (BqClient            *self);
+/* A client made over a cache that holds a session starts OFFLINE (with
+ * offline-since 0) until a round reaches the server; a 401 ends in
+ * SIGNED_OUT with needs-sign-in set. */
 BqClientState bq_client_get_state         (BqClient            *self);
 /* UTC seconds when the client last lost the server, or 0. */
 gint64        bq_client_get_offline_since (BqClient            *self);
 guint         bq_client_get_n_pending     (BqClient            *self);
 /* The signed-in user (kept in the cache, so known offline), or NULL. */
 const BqUser *bq_client_get_user          (BqClient            *self);
+/* Outbox entries the server refused, waiting for the user's decision
+ * (they are also counted in n-pending, which is everything not yet
+ * accepted by the server). */
+guint         bq_client_get_n_conflicts   (BqClient            *self);
+/* TRUE when the server refused the token (expired, signed out elsewhere):
+ * state is SIGNED_OUT but the user, the cache and the outbox are kept;
+ * bq_client_sign_in_async() as the same user carries on where it was. */
+gboolean      bq_client_get_needs_sign_in (BqClient            *self);
+/* The server revision the cache is up to date with (0: never synced). */
+gint64        bq_client_get_revision      (BqClient            *self);
 
 /* POST /api/v1/session; on success the token is kept (in memory and in
  * the cache's sync state) and the user stored. */
@@ -119,7 +132,16 @@ gboolean      bq_client_sync_finish       (BqClient            *self,
 
 /* Queue a change: applied to the cache at once (so the app shows it
  * offline) and added to the outbox with a new idempotency key, in one
- * cache transaction.  Updates carry the revision they were based on. */
+ * cache transaction.  Updates carry the revision they were based on.
+ *
+ * A create without an id gets a random UUID, written into @entity.  An
+ * update sends only the fields that differ from the cache's row; @entity
+ * must carry the revision of the row it was read from: a copy read before
+ * the cache moved on is refused with BQ_CLIENT_ERROR_CONFLICT (read it
+ * again), since sending it would undo what arrived meanwhile.  An update
+ * that changes nothing queues nothing.  A delete names a row of the cache.
+ * Until its outbox entries settle, a row shows the newest server version
+ * with the queued changes on top. */
 gboolean      bq_client_queue_create      (BqClient            *self,
                                            gpointer             entity,
                                            GError             **error);
@@ -131,8 +153,15 @@ gboolean      bq_client_queue_delete      (BqClient            *self,
                                            const char          *id,
                                            GError             **error);
 
-/* Outbox entries, oldest first (pending and in conflict). */
+/* Outbox entries, oldest first (pending and in conflict); the array owns
+ * them.  Later entries of an entity with a refused one wait behind it;
+ * other entries go on. */
 GPtrArray    *bq_client_list_outbox       (BqClient            *self);
+/* KEEP_MINE sends the entry again on the server's current revision (an
+ * update of something the server no longer has cannot be kept: an error
+ * says so; a delete of it is simply done).  TAKE_THEIRS drops the entry
+ * and the later entries of the same entity, which were made on top of it,
+ * and the cache shows the server's version (or nothing, if it has none). */
 gboolean      bq_client_resolve_conflict  (BqClient            *self,
                                            gint64               seq,
                                            BqResolution         resolution,
@@ -142,6 +171,14 @@ gboolean      bq_client_resolve_conflict  (BqClient            *self,
  *   "changed" (const char *kind): rows of that entity type changed in the
  *     cache (pulled or queued); models reload what they show.
  *   "conflict" (gint64 seq): the server refused a queued change.
- * Properties (notify): "state", "offline-since", "n-pending", "user". */
+ * Properties (notify): "state", "offline-since", "n-pending", "user",
+ *   "n-conflicts", "needs-sign-in", "revision" (read-only; "state" is an
+ *   int holding a BqClientState, "user" a pointer to the const BqUser);
+ *   "retry-delay-ms" (read-write): the first back-off delay while offline,
+ *   doubled after each failure up to 60 times itself (default 1000, or
+ *   $BQ_CLIENT_RETRY_MS);
+ *   "crash-after-send" (read-write, tests only): after the next push
+ *   request has been answered, drop the answer and stop as if the process
+ *   had died there, leaving the outbox as it was on disk. */
 
 G_END_DECLS

@@ -1306,6 +1306,125 @@ failed:
   return FALSE;
 }
 
+/* ---------------------------------------------------------------- mirrors */
+
+/* The counter only ever goes up, so whatever this store hands out later
+ * (nothing, in a mirror) stays above every revision it mirrored. */
+static void
+mirror_revision (BqStore *self,
+                 gint64   revision)
+{
+  self->revision = MAX (self->revision, revision);
+}
+
+gboolean
+bq_store_put_as (BqStore   *self,
+                 gpointer   entity,
+                 gint64     revision,
+                 GError   **error)
+{
+  gboolean own_transaction;
+
+  g_return_val_if_fail (BQ_IS_STORE (self), FALSE);
+  g_return_val_if_fail (entity != NULL, FALSE);
+  g_return_val_if_fail (type_index (self, BQ_ENTITY (entity)->type) >= 0, FALSE);
+  g_return_val_if_fail (BQ_ENTITY (entity)->id != NULL && BQ_ENTITY (entity)->id[0] != '\0',
+                        FALSE);
+  g_return_val_if_fail (revision >= 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!bq_entity_validate (entity, error))
+    return FALSE;
+  if (!check_transaction (self, error))
+    return FALSE;
+
+  own_transaction = self->depth == 0;
+  if (own_transaction && !bq_store_begin (self, error))
+    return FALSE;
+
+  if (!write_entity (self, entity, revision, TRUE, error))
+    {
+      if (own_transaction)
+        bq_store_rollback (self);
+      return FALSE;
+    }
+  mirror_revision (self, revision);
+
+  if (own_transaction && !bq_store_commit (self, error))
+    return FALSE;
+
+  BQ_ENTITY (entity)->revision = revision;
+  return TRUE;
+}
+
+gboolean
+bq_store_delete_as (BqStore             *self,
+                    const BqEntityType  *type,
+                    const char          *id,
+                    gint64               revision,
+                    GError             **error)
+{
+  gboolean own_transaction;
+  int rc;
+
+  g_return_val_if_fail (BQ_IS_STORE (self), FALSE);
+  g_return_val_if_fail (type != NULL && type_index (self, type) >= 0, FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (revision >= 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_transaction (self, error))
+    return FALSE;
+  own_transaction = self->depth == 0;
+  if (own_transaction && !bq_store_begin (self, error))
+    return FALSE;
+
+  {
+    g_autoptr(BqBorrowedStmt) stmt = get_type_stmt (self, type, TYPE_STMT_DELETE_BY_ID, error);
+
+    if (stmt == NULL)
+      goto failed;
+    sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+      {
+        set_delete_error (self, type, id, error);
+        goto failed;
+      }
+    if (rc != SQLITE_DONE)
+      {
+        bq_store_set_sqlite_error (self->db, rc, error, "cannot delete %s “%s”",
+                                   type->name, id);
+        goto failed;
+      }
+  }
+
+  {
+    g_autoptr(BqBorrowedStmt) stmt = get_stmt (self, STMT_PUT_TOMBSTONE, error);
+
+    if (stmt == NULL)
+      goto failed;
+    sqlite3_bind_text (stmt, 1, type->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 3, revision);
+    rc = sqlite3_step (stmt);
+    if (rc != SQLITE_DONE)
+      {
+        bq_store_set_sqlite_error (self->db, rc, error, "cannot leave a tombstone for "
+                                   "%s “%s”", type->name, id);
+        goto failed;
+      }
+  }
+  mirror_revision (self, revision);
+
+  return own_transaction ? bq_store_commit (self, error) : TRUE;
+
+failed:
+  if (own_transaction)
+    bq_store_rollback (self);
+  return FALSE;
+}
+
 gint64
 bq_store_count (BqStore             *self,
                 const BqEntityType  *type,

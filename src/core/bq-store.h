@@ -74,6 +74,22 @@ gboolean  bq_store_delete            (BqStore            *self,
                                       const BqEntityType *type,
                                       const char         *id,
                                       GError            **error);
+/* For a mirror of another store (the app's cache of the server): writes
+ * @entity at @revision, the one the source gave it, instead of a new one,
+ * and writes @revision back into @entity.  Validates first; the entity
+ * must have an id.  The store's counter moves up to @revision when it is
+ * behind, never down.  Like put, it clears a tombstone of the id. */
+gboolean  bq_store_put_as            (BqStore            *self,
+                                      gpointer            entity,
+                                      gint64              revision,
+                                      GError            **error);
+/* The mirror's delete: removes the row if there is one (a mirror need not
+ * have had it) and leaves a tombstone at @revision. */
+gboolean  bq_store_delete_as         (BqStore            *self,
+                                      const BqEntityType *type,
+                                      const char         *id,
+                                      gint64              revision,
+                                      GError            **error);
 gint64    bq_store_count             (BqStore            *self,
                                       const BqEntityType *type,
                                       GError            **error);
