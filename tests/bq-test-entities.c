@@ -49,6 +49,15 @@ bq_test_make_entity (const BqEntityType *type,
       BqLine *line = entity;
       line->site_id = g_strdup ("site-1");
       line->name = g_strdup ("Hot cell 2");
+      if (full)
+        {
+          const char *products[] = { "product-1", NULL };
+          line->product_ids = g_strdupv ((char **) products);
+          line->working_weekdays = 0x1f;
+          line->shift_start_local = 6 * 60;
+          line->shift_end_local = 22 * 60;
+          line->changeover_s = HOUR;
+        }
     }
   else if (type == &bq_product_type)
     {
@@ -61,6 +70,17 @@ bq_test_make_entity (const BqEntityType *type,
       product->shelf_life_s = 120 * HOUR;
       product->synthesis_duration_s = 4 * HOUR;
       product->qc_duration_s = full ? 3 * HOUR : 0;
+      if (full)
+        {
+          const char *tests[] = { "radiochemical_purity", "endotoxin", NULL };
+          product->qc_release_tests = g_strdupv ((char **) tests);
+          product->activity_margin = 0.1;
+          product->supply_weekdays = 0x5;
+          product->supply_arrival_local = 8 * 60;
+          product->supply_window_s = 36 * HOUR;
+          product->max_doses_per_run = 10;
+          product->max_activity_eos_bq = 1e11;
+        }
     }
   else if (type == &bq_centre_type)
     {
@@ -94,6 +114,14 @@ bq_test_make_entity (const BqEntityType *type,
       run->activity_eos_bq = 8e10;
       run->dose_capacity = 8;
       run->status = full ? BQ_RUN_RELEASED : BQ_RUN_PLANNED;
+    }
+  else if (type == &bq_maintenance_block_type)
+    {
+      BqMaintenanceBlock *block = entity;
+      block->line_id = g_strdup ("line-1");
+      block->start_time = MONDAY;
+      block->end_time = MONDAY + 10 * HOUR;
+      block->reason = full ? g_strdup ("Annual requalification") : NULL;
     }
   else if (type == &bq_forecast_type)
     {
@@ -145,6 +173,14 @@ bq_test_make_entity (const BqEntityType *type,
       lane->valid_from = full ? MONDAY : BQ_TIME_UNSET;
       lane->valid_to = full ? MONDAY + 365 * DAY : BQ_TIME_UNSET;
       lane->class7_accepted = full;
+    }
+  else if (type == &bq_sla_type)
+    {
+      BqSla *sla = entity;
+      sla->site_id = g_strdup ("site-1");
+      sla->region = g_strdup ("europe");
+      sla->max_door_to_door_s = 36 * HOUR;
+      sla->min_before_admin_s = full ? HOUR : 0;
     }
   else if (type == &bq_shipment_type)
     {

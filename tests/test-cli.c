@@ -744,6 +744,103 @@ test_inspect_not_a_database (Fixture       *f,
   assert_failure (r, 1);
 }
 
+/* ------------------------------------------------------------------ plan */
+
+/* plan --json equals the planner called in-process; --apply writes it,
+ * and planning again proposes nothing. */
+static void
+test_plan (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(CliResult) demo = make_demo (f, NULL);
+  g_autoptr(CliResult) dry = NULL;
+  g_autoptr(CliResult) applied = NULL;
+  g_autoptr(CliResult) again = NULL;
+  g_autoptr(CliResult) human = NULL;
+  g_autoptr(CliResult) capacity = NULL;
+  g_autoptr(JsonObject) dry_json = NULL;
+  g_autoptr(JsonObject) applied_json = NULL;
+  g_autoptr(JsonObject) again_json = NULL;
+  g_autoptr(JsonObject) capacity_json = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *args[] = { "--db", f->db, "--weeks", "4", "--from", "2026-01-12",
+                         "--now", "2026-01-14T07:00:00Z" };
+  guint n_changes;
+
+  assert_success (demo);
+
+  {
+    g_autoptr(BqStore) store = bq_store_open (f->db, &error);
+    g_autoptr(BqPlanner) planner = NULL;
+    g_autoptr(BqPlan) plan = NULL;
+    BqPlanOptions options;
+
+    g_assert_no_error (error);
+    bq_plan_options_init (&options);
+    g_assert_true (bq_units_parse_time ("2026-01-12", &options.from, NULL));
+    g_assert_true (bq_units_parse_time ("2026-01-14T07:00:00Z", &options.now, NULL));
+    options.weeks = 4;
+    planner = bq_planner_new (store, &options);
+    plan = bq_planner_propose (planner, &error);
+    g_assert_no_error (error);
+    n_changes = bq_plan_get_n_changes (plan);
+    g_assert_cmpuint (n_changes, >, 0);
+  }
+
+  dry = run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                 args[7], "--json");
+  dry_json = parse_json_object (dry);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (dry_json, "changes")),
+                    ==, n_changes);
+  g_assert_false (json_object_get_boolean_member (dry_json, "applied"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (dry_json, "capacity")),
+                    >, 0);
+
+  human = run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                   args[7]);
+  assert_success (human);
+  g_assert_nonnull (strstr (human->out, "resized"));
+  g_assert_nonnull (strstr (human->out, "Gap"));
+  g_assert_nonnull (strstr (human->out, "--apply"));
+
+  applied = run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                     args[7], "--json", "--apply");
+  applied_json = parse_json_object (applied);
+  g_assert_true (json_object_get_boolean_member (applied_json, "applied"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (applied_json, "changes")),
+                    ==, n_changes);
+
+  again = run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                   args[7], "--json");
+  again_json = parse_json_object (again);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (again_json, "changes")),
+                    ==, 0);
+
+  capacity = run_cli ("capacity", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                      args[7], "--json");
+  capacity_json = parse_json_object (capacity);
+  g_assert_false (json_object_has_member (capacity_json, "changes"));
+  g_assert_true (json_node_equal (json_object_get_member (capacity_json, "capacity"),
+                                  json_object_get_member (again_json, "capacity")));
+}
+
+static void
+test_plan_bad_input (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CliResult) no_db = run_cli ("plan", "--weeks", "4");
+  g_autoptr(CliResult) weeks = run_cli ("plan", "--db", f->db, "--weeks", "0");
+  g_autoptr(CliResult) from = run_cli ("plan", "--db", f->db, "--from", "next tuesday");
+  g_autoptr(CliResult) missing = run_cli ("plan", "--db", f->db);
+  g_autoptr(CliResult) extra = run_cli ("capacity", "--db", f->db, "surplus");
+
+  assert_failure (no_db, 2);
+  assert_failure (weeks, 2);
+  assert_failure (from, 2);
+  assert_failure (missing, 1);
+  assert_failure (extra, 2);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -771,6 +868,10 @@ main (int   argc,
               fixture_set_up, test_demo_refuses_overwrite, fixture_tear_down);
   g_test_add ("/cli/demo/bad-input", Fixture, NULL,
               fixture_set_up, test_demo_bad_input, fixture_tear_down);
+  g_test_add ("/cli/plan/json-apply-again", Fixture, NULL,
+              fixture_set_up, test_plan, fixture_tear_down);
+  g_test_add ("/cli/plan/bad-input", Fixture, NULL,
+              fixture_set_up, test_plan_bad_input, fixture_tear_down);
   g_test_add ("/cli/inspect/missing-file", Fixture, NULL,
               fixture_set_up, test_inspect_missing_file, fixture_tear_down);
   g_test_add ("/cli/inspect/not-a-database", Fixture, NULL,

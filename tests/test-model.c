@@ -62,7 +62,7 @@ test_types_order (void)
   guint n_types;
   const BqEntityType * const *types = bq_entity_types (&n_types);
 
-  g_assert_cmpuint (n_types, ==, 14);
+  g_assert_cmpuint (n_types, ==, 16);
   for (guint i = 0; i < n_types; i++)
     {
       for (guint f = 0; f < types[i]->n_fields; f++)

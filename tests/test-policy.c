@@ -24,9 +24,11 @@ static const Expectation expectations[] = {
   { "users",         { "rcud", "",     "",    "",     "",     "" } },
   { "runs",          { "rcud", "rcud", "r",   "ru",   "r",    "r" } },
   { "forecasts",     { "rcud", "rcud", "r",   "r",    "r",    "r" } },
+  { "maintenance_blocks", { "rcud", "rcud", "r", "r",  "r",    "r" } },
   { "qc_results",    { "rcud", "r",    "",    "rcud", "r",    "r" } },
   { "slots",         { "rcud", "rcud", "r",   "r",    "r",    "r" } },
   { "lanes",         { "rcud", "r",    "r",   "r",    "rcud", "r" } },
+  { "slas",          { "rcud", "r",    "r",   "r",    "rcud", "r" } },
   { "shipments",     { "rcud", "r",    "r",   "r",    "rcud", "r" } },
   { "shipment_legs", { "rcud", "r",    "r",   "r",    "rcud", "r" } },
   { "orders",        { "rcud", "r",    "rcu", "r",    "ru",   "r" } },
@@ -91,7 +93,7 @@ test_role_table (void)
             }
         }
     }
-  g_assert_cmpuint (n_checked, ==, 6 * 14 * 4);
+  g_assert_cmpuint (n_checked, ==, 6 * 16 * 4);
 }
 
 static void

@@ -23,6 +23,8 @@
 #include <json-glib/json-glib.h>
 
 #include "bq-core.h"
+#include "bq-cli-route.h"
+#include "bq-cli-plan.h"
 
 #define PROGRAM_NAME "becquerel-cli"
 
@@ -975,6 +977,10 @@ static const Command commands[] = {
     N_("Write a demo network into a new database") },
   { "inspect", cmd_inspect,
     N_("Summarise a database") },
+  { "route", bq_cli_route, N_("Good routes from a site to a centre, with activity") },
+  { "network", bq_cli_network, N_("The distribution network, as text or GeoJSON") },
+  { "plan", bq_cli_plan, N_("Propose runs for the forecasts; --apply to accept") },
+  { "capacity", bq_cli_capacity, N_("Capacity of the plan against demand per week") },
 };
 
 static void

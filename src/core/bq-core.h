@@ -11,3 +11,6 @@
 #include "bq-json.h"
 #include "bq-store.h"
 #include "bq-demo.h"
+#include "bq-plan.h"
+#include "bq-route.h"
+#include "bq-geojson.h"

@@ -14,6 +14,9 @@
  *   4–10 doses, with 10 % overage on top of decay: 35–95 GBq at EOS.
  * - Ac-225 (half-life 10 d) is made once a week, on Mondays at 07:00, on a
  *   dedicated alpha isolator, calibrated for Tuesday noon.
+ * - The lines work Monday to Friday, one shift (Lu-177 05:00–21:00, Ac-225
+ *   06:00–18:00 site time), and are out of service a few days for
+ *   maintenance; Lu-177 arrives at 08:00 and may be used for 36 hours.
  * - Doses leave 30 minutes after QC (release runs in parallel with packing:
  *   sterility takes 14 days and is still pending when the dose is given),
  *   by courier when the centre is within a day's drive, otherwise courier
@@ -92,6 +95,14 @@ typedef struct {
   gint64      min_doses;
   gint64      max_doses;
   double      activity_step_bq;    /* EOS activity is rounded up to this */
+  /* The recipe and the calendar of the lines that make it */
+  guint       supply_weekdays;     /* bit 0 = Monday */
+  int         supply_arrival_minutes;  /* site time */
+  gint64      supply_window_s;
+  double      max_activity_bq;     /* at EOS */
+  int         shift_start_minutes; /* site time, Monday to Friday */
+  int         shift_end_minutes;
+  gint64      changeover_s;
 } ProductSpec;
 
 /* The Ac-225 product: 8 MBq is 100 kBq/kg for an 80 kg patient, the
@@ -107,11 +118,13 @@ static const ProductSpec products[] = {
     "product-lu177-psma", "lu177", "Lu-177 PSMA, 7.4 GBq", "Lu-177",
     7.4e9, 0.10, 1.0e9, 120 * HOUR, 3 * HOUR, 2 * HOUR,
     2, { 1, 3 }, 2, { 5 * 60, 11 * 60 }, 4, 10, 1e8,
+    0x05, 8 * 60, 36 * HOUR, 100e9, 5 * 60, 21 * 60, 1 * HOUR,
   },
   [BQ_DEMO_MAKES_AC225] = {
     "product-ac225-psma", "ac225", "Ac-225 PSMA, 8 MBq", "Ac-225",
     8.0e6, 0.10, 1.0e6, 120 * HOUR, 2 * HOUR, 3 * HOUR,
     1, { 0 }, 1, { 7 * 60 }, 4, 24, 1e5,
+    0x01, 6 * 60, 0, 250e6, 6 * 60, 18 * 60, 2 * HOUR,
   },
 };
 #define N_PRODUCTS G_N_ELEMENTS (products)
@@ -157,7 +170,9 @@ typedef struct {
   GPtrArray *runs;
   GPtrArray *forecasts;
   GPtrArray *qc_results;
+  GPtrArray *maintenance;
   GPtrArray *lanes;
+  GPtrArray *slas;
   GPtrArray *shipments;
   GPtrArray *legs;
   GPtrArray *orders;
@@ -291,6 +306,25 @@ timezone_new (const char *identifier)
 
 /* ------------------------------------------------------------ the places */
 
+/* What QA needs before a dose leaves; sterility comes 14 days later. */
+static const char * const release_tests[] = {
+  "filter_integrity", "ph", "endotoxin", "radiochemical_purity", NULL
+};
+
+/* Monday to Friday, one shift, each line for its one product. */
+static void
+set_line_calendar (BqLine            *line,
+                   const ProductSpec *spec)
+{
+  const char *product_ids[] = { spec->id, NULL };
+
+  line->product_ids = g_strdupv ((char **) product_ids);
+  line->working_weekdays = 0x1f;
+  line->shift_start_local = spec->shift_start_minutes;
+  line->shift_end_local = spec->shift_end_minutes;
+  line->changeover_s = spec->changeover_s;
+}
+
 static void
 build_places (Builder *b)
 {
@@ -318,6 +352,7 @@ build_places (Builder *b)
       line->base.id = g_strdup (bq_demo_lines[i].id);
       line->site_id = g_strdup (bq_demo_lines[i].site_id);
       line->name = g_strdup (bq_demo_lines[i].name);
+      set_line_calendar (line, &products[bq_demo_lines[i].makes]);
       g_ptr_array_add (b->lines, line);
     }
 
@@ -335,6 +370,13 @@ build_places (Builder *b)
       product->shelf_life_s = spec->shelf_life_s;
       product->synthesis_duration_s = spec->synthesis_s;
       product->qc_duration_s = spec->qc_s;
+      product->qc_release_tests = g_strdupv ((char **) release_tests);
+      product->activity_margin = OVERAGE - 1.0;
+      product->supply_weekdays = spec->supply_weekdays;
+      product->supply_arrival_local = spec->supply_arrival_minutes;
+      product->supply_window_s = spec->supply_window_s;
+      product->max_doses_per_run = spec->max_doses;
+      product->max_activity_eos_bq = spec->max_activity_bq;
       g_ptr_array_add (b->products, product);
     }
 
@@ -573,6 +615,28 @@ build_lanes (Builder *b)
     }
 }
 
+/* Each site's service level for the region it serves: two days
+ * door to door (an overnight flight with a courier at both ends), and the
+ * dose at the centre in time to be checked in before the window opens. */
+#define SLA_DOOR_TO_DOOR_S (48 * HOUR)
+
+static void
+build_slas (Builder *b)
+{
+  for (guint s = 0; s < bq_demo_n_sites; s++)
+    {
+      const BqDemoSite *site = &bq_demo_sites[s];
+      BqSla *sla = bq_sla_new ();
+
+      sla->base.id = g_strdup_printf ("sla-%s-%s", id_suffix (site->id), site->region);
+      sla->site_id = g_strdup (site->id);
+      sla->region = g_strdup (site->region);
+      sla->max_door_to_door_s = SLA_DOOR_TO_DOOR_S;
+      sla->min_before_admin_s = RECEIPT_S;
+      g_ptr_array_add (b->slas, sla);
+    }
+}
+
 /* ---------------------------------------------------------------- routing */
 
 /* The first departure of @dl that can take goods ready at @ready. */
@@ -726,6 +790,58 @@ build_forecasts (Builder *b)
               b->demand[demand_index (b, p, w, region_index (centre->region))] += doses;
             }
         }
+    }
+}
+
+/* ------------------------------------------------------------ maintenance */
+
+/* A few days a line is out of service, each on a day its runs leave free
+ * (Lu-177 lines run Tuesdays and Thursdays, Ac-225 isolators Mondays), so
+ * the demo plan stays feasible and the planner has to work around them. */
+static guint site_index (const char *site_id);
+
+static void
+build_maintenance (Builder *b)
+{
+  static const struct {
+    const char *line_id;
+    guint       week;
+    guint       weekday;      /* 0 = Monday */
+    int         from_minutes; /* site time */
+    int         to_minutes;   /* site time, may pass midnight */
+    const char *reason;
+  } blocks[] = {
+    { "line-nl-pet-2", 4, 2, 6 * 60, 20 * 60, "Annual hot cell requalification" },
+    { "line-us-fis-1", 6, 4, 5 * 60, 36 * 60, "HEPA filter change and smoke study" },
+    { "line-cn-sha-2", 3, 0, 0, 24 * 60, "Dose calibrator recalibration" },
+    { "line-nl-pet-3", 5, 2, 6 * 60, 18 * 60, "Isolator glove integrity test" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (blocks); i++)
+    {
+      const BqDemoLine *line = NULL;
+      BqMaintenanceBlock *block;
+      GTimeZone *tz;
+      gint64 day;
+
+      if (blocks[i].week >= b->weeks)
+        continue;
+      for (guint l = 0; l < bq_demo_n_lines; l++)
+        if (strcmp (bq_demo_lines[l].id, blocks[i].line_id) == 0)
+          line = &bq_demo_lines[l];
+      g_assert (line != NULL);
+
+      tz = g_ptr_array_index (b->site_tz, site_index (line->site_id));
+      day = b->start + blocks[i].week * WEEK + blocks[i].weekday * DAY;
+      block = bq_maintenance_block_new ();
+      block->base.id = g_strdup_printf ("maintenance-%s-w%u", id_suffix (line->id),
+                                        blocks[i].week + 1);
+      block->line_id = g_strdup (line->id);
+      block->start_time = local_time (tz, day, blocks[i].from_minutes);
+      block->end_time = local_time (tz, day + (blocks[i].to_minutes / (24 * 60)) * DAY,
+                                    blocks[i].to_minutes % (24 * 60));
+      block->reason = g_strdup (blocks[i].reason);
+      g_ptr_array_add (b->maintenance, block);
     }
 }
 
@@ -1379,7 +1495,9 @@ builder_init (Builder             *b,
   b->runs = g_ptr_array_new_with_free_func (bq_entity_free);
   b->forecasts = g_ptr_array_new_with_free_func (bq_entity_free);
   b->qc_results = g_ptr_array_new_with_free_func (bq_entity_free);
+  b->maintenance = g_ptr_array_new_with_free_func (bq_entity_free);
   b->lanes = g_ptr_array_new_with_free_func (bq_entity_free);
+  b->slas = g_ptr_array_new_with_free_func (bq_entity_free);
   b->shipments = g_ptr_array_new_with_free_func (bq_entity_free);
   b->legs = g_ptr_array_new_with_free_func (bq_entity_free);
   b->orders = g_ptr_array_new_with_free_func (bq_entity_free);
@@ -1406,7 +1524,7 @@ builder_finish (Builder *b)
   GPtrArray *all = g_ptr_array_new_with_free_func (bq_entity_free);
   GPtrArray **parts[] = {
     &b->sites, &b->lines, &b->products, &b->centres, &b->hubs, &b->users,
-    &b->runs, &b->forecasts, &b->qc_results, &b->lanes, &b->shipments,
+    &b->runs, &b->forecasts, &b->maintenance, &b->qc_results, &b->lanes, &b->slas, &b->shipments,
     &b->legs, &b->orders,
   };
 
@@ -1449,7 +1567,9 @@ bq_demo_build (const BqDemoOptions *options)
   build_places (&b);
   build_users (&b);
   build_lanes (&b);
+  build_slas (&b);
   build_forecasts (&b);
+  build_maintenance (&b);
   build_runs (&b);
   fail_some_runs (&b, failed, &n_failed);
   build_qc_results (&b, failed, n_failed);

@@ -217,9 +217,65 @@ static const BqField line_fields[] = {
   BASE_FIELDS (BqLine),
   REF (BqLine, site_id, REQ, "site"),
   FIELD (BqLine, name, BQ_FIELD_STRING, REQ),
+  FIELD (BqLine, product_ids, BQ_FIELD_STRV, 0),
+  FIELD (BqLine, working_weekdays, BQ_FIELD_INT, NONNEG),
+  FIELD (BqLine, shift_start_local, BQ_FIELD_INT, NONNEG),
+  FIELD (BqLine, shift_end_local, BQ_FIELD_INT, NONNEG),
+  FIELD (BqLine, changeover_s, BQ_FIELD_INT, NONNEG),
 };
 
-DEFINE_TYPE (bq_line_type, "line", "lines", BqLine, line_fields, NULL);
+/* Minutes of a day and weekday masks, shared by lines and products. */
+static gboolean
+validate_day_minutes (gint64      minutes,
+                      gint64      max,
+                      const char *field,
+                      GError    **error)
+{
+  if (minutes > max)
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_OUT_OF_RANGE, field,
+                          "%" G_GINT64_FORMAT " is not a time of day in minutes (0–%"
+                          G_GINT64_FORMAT ")", minutes, max);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_weekdays (gint64      weekdays,
+                   const char *field,
+                   GError    **error)
+{
+  if (weekdays > 127)
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_OUT_OF_RANGE, field,
+                          "bit 0 is Monday and bit 6 Sunday: at most 127");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+validate_line (gconstpointer entity,
+               GError      **error)
+{
+  const BqLine *line = entity;
+
+  if (!validate_weekdays (line->working_weekdays, "working_weekdays", error) ||
+      !validate_day_minutes (line->shift_start_local, 1439, "shift_start_local", error) ||
+      !validate_day_minutes (line->shift_end_local, 1440, "shift_end_local", error))
+    return FALSE;
+  /* No shift across midnight: a night shift is two shifts, and lines have one. */
+  if (line->shift_end_local != 0 && line->shift_end_local <= line->shift_start_local)
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_INVALID, "shift_end_local",
+                          "the shift ends before it starts");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+DEFINE_TYPE (bq_line_type, "line", "lines", BqLine, line_fields, validate_line);
 
 static const BqField product_fields[] = {
   BASE_FIELDS (BqProduct),
@@ -231,6 +287,13 @@ static const BqField product_fields[] = {
   FIELD (BqProduct, shelf_life_s, BQ_FIELD_INT, REQ | POS),
   FIELD (BqProduct, synthesis_duration_s, BQ_FIELD_INT, REQ | POS),
   FIELD (BqProduct, qc_duration_s, BQ_FIELD_INT, REQ | NONNEG),
+  FIELD (BqProduct, qc_release_tests, BQ_FIELD_STRV, 0),
+  FIELD (BqProduct, activity_margin, BQ_FIELD_DOUBLE, BQ_FIELD_FRACTION),
+  FIELD (BqProduct, supply_weekdays, BQ_FIELD_INT, NONNEG),
+  FIELD (BqProduct, supply_arrival_local, BQ_FIELD_INT, NONNEG),
+  FIELD (BqProduct, supply_window_s, BQ_FIELD_INT, NONNEG),
+  FIELD (BqProduct, max_doses_per_run, BQ_FIELD_INT, NONNEG),
+  FIELD (BqProduct, max_activity_eos_bq, BQ_FIELD_DOUBLE, POS),
 };
 
 static gboolean
@@ -240,6 +303,11 @@ validate_product (gconstpointer entity,
   const BqProduct *product = entity;
   g_autoptr(GError) local_error = NULL;
   const BqNuclide *nuclide;
+
+  if (!validate_weekdays (product->supply_weekdays, "supply_weekdays", error) ||
+      !validate_day_minutes (product->supply_arrival_local, 1439, "supply_arrival_local",
+                             error))
+    return FALSE;
 
   nuclide = bq_nuclide_lookup (product->nuclide, &local_error);
   if (nuclide == NULL)
@@ -359,6 +427,27 @@ validate_forecast (gconstpointer entity,
 
 DEFINE_TYPE (bq_forecast_type, "forecast", "forecasts", BqForecast, forecast_fields,
              validate_forecast);
+
+static const BqField maintenance_block_fields[] = {
+  BASE_FIELDS (BqMaintenanceBlock),
+  REF (BqMaintenanceBlock, line_id, REQ, "line"),
+  FIELD (BqMaintenanceBlock, start_time, BQ_FIELD_TIME, REQ),
+  FIELD (BqMaintenanceBlock, end_time, BQ_FIELD_TIME, REQ),
+  FIELD (BqMaintenanceBlock, reason, BQ_FIELD_STRING, 0),
+};
+
+static gboolean
+validate_maintenance_block (gconstpointer entity,
+                            GError      **error)
+{
+  const BqMaintenanceBlock *block = entity;
+
+  return validate_interval (block->start_time, block->end_time, "end_time",
+                            "maintenance must end after it starts", TRUE, error);
+}
+
+DEFINE_TYPE (bq_maintenance_block_type, "maintenance_block", "maintenance_blocks",
+             BqMaintenanceBlock, maintenance_block_fields, validate_maintenance_block);
 
 static const BqField slot_fields[] = {
   BASE_FIELDS (BqSlot),
@@ -503,6 +592,16 @@ validate_lane (gconstpointer entity,
 
 DEFINE_TYPE (bq_lane_type, "lane", "lanes", BqLane, lane_fields, validate_lane);
 
+static const BqField sla_fields[] = {
+  BASE_FIELDS (BqSla),
+  REF (BqSla, site_id, REQ, "site"),
+  FIELD (BqSla, region, BQ_FIELD_STRING, REQ),
+  FIELD (BqSla, max_door_to_door_s, BQ_FIELD_INT, REQ | POS),
+  FIELD (BqSla, min_before_admin_s, BQ_FIELD_INT, NONNEG),
+};
+
+DEFINE_TYPE (bq_sla_type, "sla", "slas", BqSla, sla_fields, NULL);
+
 static const BqField shipment_fields[] = {
   BASE_FIELDS (BqShipment),
   REF (BqShipment, run_id, REQ, "run"),
@@ -616,9 +715,11 @@ static const BqEntityType * const all_types[] = {
   &bq_user_type,
   &bq_run_type,
   &bq_forecast_type,
+  &bq_maintenance_block_type,
   &bq_qc_result_type,
   &bq_slot_type,
   &bq_lane_type,
+  &bq_sla_type,
   &bq_shipment_type,
   &bq_shipment_leg_type,
   &bq_order_type,

@@ -210,6 +210,12 @@ typedef struct {
   BqEntity base;
   char    *site_id;
   char    *name;
+  /* The calendar (issue 5).  Unset (0, NULL) means no constraint. */
+  char   **product_ids;        /* the products it may make; NULL = any */
+  gint64   working_weekdays;   /* bit 0 = Monday … bit 6 = Sunday; 0 = every day */
+  gint64   shift_start_local;  /* minutes after local midnight at the site */
+  gint64   shift_end_local;    /* minutes after local midnight, after the start; 0 = 24:00 */
+  gint64   changeover_s;       /* cleaning between two runs */
 } BqLine;
 
 typedef struct {
@@ -222,6 +228,15 @@ typedef struct {
   gint64   shelf_life_s;            /* after calibration */
   gint64   synthesis_duration_s;
   gint64   qc_duration_s;
+  /* The recipe (issue 5).  Unset (0, NULL, NAN) means no constraint. */
+  char   **qc_release_tests;        /* tests that must pass before shipping */
+  double   activity_margin;         /* fraction made beyond decay; NAN = the planner's default */
+  gint64   supply_weekdays;         /* isotope arrives: bit 0 = Monday …; 0 = any day */
+  gint64   supply_arrival_local;    /* minutes after local midnight at the site */
+  gint64   supply_window_s;         /* a synthesis starts within this of an arrival;
+                                       0 = until the next one */
+  gint64   max_doses_per_run;       /* 0 = no limit */
+  double   max_activity_eos_bq;     /* NAN = no limit */
 } BqProduct;
 
 /* A treatment centre that orders doses. */
@@ -315,6 +330,26 @@ typedef struct {
   gboolean   class7_accepted;   /* carrier takes radioactive (Class 7) goods */
 } BqLane;
 
+/* The service level of a site's deliveries to one region: door to door
+ * within max_door_to_door_s, and at the centre min_before_admin_s before
+ * the administration window opens (check-in, assay). */
+typedef struct {
+  BqEntity base;
+  char    *site_id;
+  char    *region;              /* as BqCentre.region */
+  gint64   max_door_to_door_s;
+  gint64   min_before_admin_s;
+} BqSla;
+
+/* A line out of service: maintenance, requalification (issue 5). */
+typedef struct {
+  BqEntity base;
+  char    *line_id;
+  gint64   start_time;
+  gint64   end_time;    /* after start_time */
+  char    *reason;      /* optional */
+} BqMaintenanceBlock;
+
 /* Doses from a run on a route to a centre. */
 typedef struct {
   BqEntity         base;
@@ -368,10 +403,12 @@ extern const BqEntityType bq_forecast_type;
 extern const BqEntityType bq_slot_type;
 extern const BqEntityType bq_order_type;
 extern const BqEntityType bq_lane_type;
+extern const BqEntityType bq_sla_type;
 extern const BqEntityType bq_shipment_type;
 extern const BqEntityType bq_shipment_leg_type;
 extern const BqEntityType bq_qc_result_type;
 extern const BqEntityType bq_user_type;
+extern const BqEntityType bq_maintenance_block_type;
 
 /* Typed constructors and g_autoptr support. */
 #define BQ_DECLARE_ENTITY(TypeName, func)                                  \
@@ -391,9 +428,11 @@ BQ_DECLARE_ENTITY (BqForecast, forecast)
 BQ_DECLARE_ENTITY (BqSlot, slot)
 BQ_DECLARE_ENTITY (BqOrder, order)
 BQ_DECLARE_ENTITY (BqLane, lane)
+BQ_DECLARE_ENTITY (BqSla, sla)
 BQ_DECLARE_ENTITY (BqShipment, shipment)
 BQ_DECLARE_ENTITY (BqShipmentLeg, shipment_leg)
 BQ_DECLARE_ENTITY (BqQcResult, qc_result)
 BQ_DECLARE_ENTITY (BqUser, user)
+BQ_DECLARE_ENTITY (BqMaintenanceBlock, maintenance_block)
 
 G_END_DECLS

@@ -22,13 +22,14 @@ typedef enum {
  * (a disabled user may do nothing).  Role table:
  *   admin            everything
  *   planner          read all but users; write sites, lines, products,
- *                    centres, runs, forecasts, slots
+ *                    centres, runs, forecasts, maintenance_blocks, slots
  *   account_manager  read reference data (sites, lines, products, centres,
- *                    hubs, lanes, runs, forecasts) and, of their own centres
- *                    only, orders, slots, shipments, shipment_legs; create
- *                    and update orders of their own centres
+ *                    hubs, lanes, slas, runs, forecasts, maintenance_blocks)
+ *                    and, of their own centres only, orders, slots,
+ *                    shipments, shipment_legs; create and update orders of
+ *                    their own centres
  *   qa               read all but users; write qc_results; update runs
- *   logistics        read all but users; write hubs, lanes, shipments,
+ *   logistics        read all but users; write hubs, lanes, slas, shipments,
  *                    shipment_legs; update orders (shipment_id, status)
  *   viewer           read all but users
  */

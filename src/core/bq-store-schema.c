@@ -334,10 +334,55 @@ static const char migration_2[] =
   "  PRIMARY KEY (kind, id)\n"
   ");\n";
 
+/* Service levels of a site's deliveries to a region (issue 6). */
+static const char migration_sla[] =
+  "CREATE TABLE slas (\n"
+  "  id                 TEXT PRIMARY KEY NOT NULL,\n"
+  "  revision           INTEGER NOT NULL,\n"
+  "  site_id            TEXT NOT NULL REFERENCES sites (id),\n"
+  "  region             TEXT NOT NULL,\n"
+  "  max_door_to_door_s INTEGER NOT NULL,\n"
+  "  min_before_admin_s INTEGER NOT NULL\n"
+  ");\n"
+  "CREATE INDEX slas_revision ON slas (revision);\n"
+  "CREATE INDEX slas_site_id ON slas (site_id);\n";
+
+/* Line calendars, product recipes and maintenance blocks (issue 5).  The
+ * new columns default to "no constraint", so lines and products written
+ * before it plan as they did. */
+static const char migration_plan[] =
+  "ALTER TABLE lines ADD COLUMN product_ids TEXT;\n" /* a JSON array of strings */
+  "ALTER TABLE lines ADD COLUMN working_weekdays INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE lines ADD COLUMN shift_start_local INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE lines ADD COLUMN shift_end_local INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE lines ADD COLUMN changeover_s INTEGER NOT NULL DEFAULT 0;\n"
+  "\n"
+  "ALTER TABLE products ADD COLUMN qc_release_tests TEXT;\n"
+  "ALTER TABLE products ADD COLUMN activity_margin REAL;\n"
+  "ALTER TABLE products ADD COLUMN supply_weekdays INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE products ADD COLUMN supply_arrival_local INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE products ADD COLUMN supply_window_s INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE products ADD COLUMN max_doses_per_run INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE products ADD COLUMN max_activity_eos_bq REAL;\n"
+  "\n"
+  "CREATE TABLE maintenance_blocks (\n"
+  "  id         TEXT PRIMARY KEY NOT NULL,\n"
+  "  revision   INTEGER NOT NULL,\n"
+  "  line_id    TEXT NOT NULL REFERENCES lines (id),\n"
+  "  start_time INTEGER NOT NULL,\n"
+  "  end_time   INTEGER NOT NULL,\n"
+  "  reason     TEXT\n"
+  ");\n"
+  "CREATE INDEX maintenance_blocks_revision ON maintenance_blocks (revision);\n"
+  "CREATE INDEX maintenance_blocks_line_id_start_time\n"
+  "  ON maintenance_blocks (line_id, start_time);\n";
+
 /* Index i takes a database from version i to version i + 1.  Append only. */
 static const char * const migrations[] = {
   migration_1,
   migration_2,
+  migration_sla,
+  migration_plan,
 };
 
 /* The (start, end) pairs with an index on (end - start). */
