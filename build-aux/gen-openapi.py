@@ -85,6 +85,20 @@ ENTITY_TYPES = [
      "fields": [
          ref("site_id", "site", [REQ], "The site the line belongs to."),
          field("name", STRING, [REQ], "Display name."),
+         field("product_ids", STRV, [],
+               "Ids of the products the line may make; absent = any."),
+         field("working_weekdays", INT, [NONNEG],
+               "Working days: bit 0 = Monday … bit 6 = Sunday; 0 = every day.",
+               extra={"maximum": 127}),
+         field("shift_start_local", INT, [NONNEG],
+               "Start of the shift, in minutes after local midnight at the site.",
+               extra={"maximum": 1439}),
+         field("shift_end_local", INT, [NONNEG],
+               "End of the shift, in minutes after local midnight at the site, "
+               "after the start; 0 = midnight at the end of the day.",
+               extra={"maximum": 1440}),
+         field("changeover_s", INT, [NONNEG],
+               "Cleaning time between two runs, in seconds."),
      ]},
     {"name": "product", "plural": "products",
      "doc": "A radiopharmaceutical: nuclide, nominal dose and tolerance, shelf life.",
@@ -101,6 +115,24 @@ ENTITY_TYPES = [
          field("shelf_life_s", INT, [REQ, POS], "Shelf life after calibration, in seconds."),
          field("synthesis_duration_s", INT, [REQ, POS], "Duration of a synthesis, in seconds."),
          field("qc_duration_s", INT, [REQ, NONNEG], "Duration of quality control, in seconds."),
+         field("qc_release_tests", STRV, [],
+               "QC tests that must pass before doses ship, e.g. radiochemical_purity."),
+         field("activity_margin", DOUBLE, [FRACTION],
+               "Activity made beyond decay, as a fraction (0.10 = 10 %); "
+               "absent = the planner's default."),
+         field("supply_weekdays", INT, [NONNEG],
+               "Days the isotope arrives: bit 0 = Monday … bit 6 = Sunday; 0 = any day.",
+               extra={"maximum": 127}),
+         field("supply_arrival_local", INT, [NONNEG],
+               "Time the isotope arrives, in minutes after local midnight at the site.",
+               extra={"maximum": 1439}),
+         field("supply_window_s", INT, [NONNEG],
+               "A synthesis starts within this many seconds of an arrival; "
+               "0 = any time until the next one."),
+         field("max_doses_per_run", INT, [NONNEG], "Most doses one run may fill; 0 = no limit."),
+         field("max_activity_eos_bq", DOUBLE, [POS],
+               "Most activity one run may make, at end of synthesis, in becquerel; "
+               "absent = no limit."),
      ]},
     {"name": "centre", "plural": "centres",
      "doc": "A treatment centre that orders doses.",
@@ -158,6 +190,14 @@ ENTITY_TYPES = [
          field("week_start", TIME, [REQ], "Monday 00:00 UTC of the week."),
          field("doses", INT, [REQ, NONNEG], "Expected doses."),
      ]},
+    {"name": "maintenance_block", "plural": "maintenance_blocks",
+     "doc": "A time a line is out of service (maintenance, requalification).",
+     "fields": [
+         ref("line_id", "line", [REQ]),
+         field("start_time", TIME, [REQ], "Start of the block."),
+         field("end_time", TIME, [REQ], "End of the block; after start_time."),
+         field("reason", STRING, [], "Why the line is out of service."),
+     ]},
     {"name": "qc_result", "plural": "qc_results",
      "doc": "The result of one quality-control test of a run.",
      "fields": [
@@ -205,6 +245,17 @@ ENTITY_TYPES = [
          field("valid_to", TIME, [], "End of validity; after valid_from."),
          field("class7_accepted", BOOL, [],
                "The carrier takes radioactive (Class 7) goods."),
+     ]},
+    {"name": "sla", "plural": "slas",
+     "doc": "The service level of a site's deliveries to one region.",
+     "fields": [
+         ref("site_id", "site", [REQ]),
+         field("region", STRING, [REQ], "The centres' region, as a centre's region."),
+         field("max_door_to_door_s", INT, [REQ, POS],
+               "Longest time from leaving the site to arriving at the centre, in seconds."),
+         field("min_before_admin_s", INT, [NONNEG],
+               "How long before the administration window opens a dose must "
+               "arrive at the centre, in seconds."),
      ]},
     {"name": "shipment", "plural": "shipments",
      "doc": "Doses from a run on a route to a centre.",
@@ -282,9 +333,11 @@ POLICY = {
     "user": _rw(["admin"], ["admin"]),
     "run": _rw(_ALL, ["admin", "planner"], updaters=["qa"]),
     "forecast": _rw(_ALL, ["admin", "planner"]),
+    "maintenance_block": _rw(_ALL, ["admin", "planner"]),
     "qc_result": _rw(_NOT_ACCOUNT_MANAGERS, ["admin", "qa"]),
     "slot": _rw(_ALL, ["admin", "planner"]),
     "lane": _rw(_ALL, ["admin", "logistics"]),
+    "sla": _rw(_ALL, ["admin", "logistics"]),
     "shipment": _rw(_ALL, ["admin", "logistics"]),
     "shipment_leg": _rw(_ALL, ["admin", "logistics"]),
     "order": _rw(_ALL, ["admin"], updaters=["account_manager", "logistics"],
@@ -778,15 +831,19 @@ def responses():
             "not_found", "no such entity"),
         "Conflict": error_response(
             "The change conflicts with the stored data: the id exists "
-            "(duplicate_id), or a reference names no stored entity (conflict).",
+            "(duplicate_id), or the store refused it as inconsistent with "
+            "other stored data (conflict).  A reference to an entity that "
+            "does not exist is not a conflict but 422 invalid.",
             "duplicate_id", "id: a run with this id exists", "id"),
         "PayloadTooLarge": error_response(
             "The body is larger than 1 MiB (payload_too_large).",
             "payload_too_large", "the body is larger than 1 MiB"),
         "UnprocessableEntity": error_response(
             "The request is well-formed but invalid: missing_field, wrong_type, "
-            "unknown_field, bad_enum, out_of_range, invalid (with the field), "
-            "or idempotency_key_reused.",
+            "unknown_field, bad_enum, out_of_range, invalid (with the field; "
+            "also a reference to an entity that does not exist or that the "
+            "caller may not see, such as an unknown centre_id), or "
+            "idempotency_key_reused.",
             "missing_field", "batch: is required", "batch"),
         "TooManyAttempts": error_response(
             "Too many failed sign-ins for this user name; try again after "
@@ -971,9 +1028,7 @@ def collection_paths(etype):
             "403": rref("Forbidden"),
             "404": rref("NotFound"),
             "409": dict(conflict, description="The revision in If-Match is stale "
-                                               "(stale_revision, with `current`), or "
-                                               "a reference names no stored entity "
-                                               "(conflict)."),
+                                               "(stale_revision, with `current`)."),
             "413": rref("PayloadTooLarge"),
             "422": rref("UnprocessableEntity"),
             "500": rref("InternalError"),

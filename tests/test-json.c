@@ -717,6 +717,128 @@ test_parse (void)
                    "\\u0000");
 }
 
+/* RFC 8259 and nothing more: what json-glib 1.6 would take but the
+ * standard does not is refused, as a whole document and deep inside. */
+static const struct {
+  const char *text;
+  const char *message_part;  /* in the message, if not NULL */
+} not_json[] = {
+  { "{'a': 1}", "double quotes" },
+  { "{\"a\": 'b'}", "double quotes" },
+  { "{\"a\": 1} // note", "more text" },
+  { "{\"a\": /* note */ 1}", "comments" },
+  { "/* note */ {\"a\": 1}", "comments" },
+  { "{\"a\": 0x10}", NULL },
+  { "{\"a\": 05}", "leading zeros" },
+  { "{\"a\": -05}", "leading zeros" },
+  { "{\"a\": 00}", "leading zeros" },
+  { "{\"a\": .5e10}", NULL },
+  { "{\"a\": 5.}", NULL },
+  { "{\"a\": 5.e3}", NULL },
+  { "{\"a\": 1e}", NULL },
+  { "{\"a\": 1e+}", NULL },
+  { "{\"a\": +1}", NULL },
+  { "{\"a\": -}", NULL },
+  { "{\"a\": Infinity}", NULL },
+  { "{\"a\": NaN}", NULL },
+  { "{\"a\": 1}{\"b\": 2}", "more text" },
+  { "{\"a\": 1} {\"b\": 2}", "more text" },
+  { "[1] [2]", "more text" },
+  { "1 2", "more text" },
+  { "{\"a\": 1,}", NULL },
+  { "[1,]", NULL },
+  { "[,1]", NULL },
+  { "{,}", NULL },
+  { "{\"a\" 1}", NULL },
+  { "{\"a\": 1 \"b\": 2}", NULL },
+  { "{a: 1}", NULL },
+  { "{\"a\": True}", NULL },
+  { "{\"a\": nul}", NULL },
+  { "{\"a\": truex}", NULL },
+  { "{\"a\": \"tab\there\"}", "control" },
+  { "{\"a\": \"line\nbreak\"}", "control" },
+  { "{\"a\": \"\\x41\"}", "escape" },
+  { "{\"a\": \"\\u12\"}", "hex" },
+  { "{\"a\": 1", "not closed" },
+  { "[1, 2", "not closed" },
+  { "{\"a\": \"open", "not closed" },
+  { "\f{\"a\": 1}", NULL },
+  { "\xc2\xa0{\"a\": 1}", NULL },  /* NO-BREAK SPACE is not JSON whitespace */
+  { "]", NULL },
+  { "}", NULL },
+};
+
+static void
+test_parse_strict (void)
+{
+  static const char *const json[] = {
+    "{}", "[]", "0", "-0", "0.5", "-0.5e-3", "1E+2", "1e2", "true", "false", "null",
+    "\"\"", " \t\r\n{ \"a\" : [ 1 , 2 ] , \"b\" : { } } \n",
+    "{\"a\": \"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\ud83d\\ude00\"}",
+    "{\"a\": \"\xe2\x98\xa2 ok\"}", "[[[[[]]]]]", "[{\"a\": [{}]}]",
+    "123456789012345678", "-9223372036854775808", "9223372036854775807",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (json); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = bq_json_parse (json[i], -1, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (node);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (not_json); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      JsonNode *node = bq_json_parse (not_json[i].text, -1, &error);
+
+      g_test_message ("%s", not_json[i].text);
+      if (node != NULL)
+        {
+          g_autofree char *seen = json_to_string (node, FALSE);
+
+          json_node_unref (node);
+          g_error ("accepted “%s” as %s", not_json[i].text, seen);
+        }
+      assert_model_error (error, BQ_MODEL_ERROR_MALFORMED, NULL);
+      if (not_json[i].message_part != NULL && strstr (error->message, not_json[i].message_part) == NULL)
+        g_error ("“%s”: “%s” does not say “%s”", not_json[i].text, error->message,
+                 not_json[i].message_part);
+    }
+
+  /* The edges of gint64: the smallest and largest stay integers, one
+   * beyond is read as a double. */
+  {
+    g_autoptr(JsonNode) small = parse ("[-9223372036854775808, 9223372036854775807, 9223372036854775808]");
+    JsonArray *array = json_node_get_array (small);
+
+    g_assert_cmpint (json_node_get_value_type (json_array_get_element (array, 0)), ==, G_TYPE_INT64);
+    g_assert_cmpint (json_array_get_int_element (array, 0), ==, G_MININT64);
+    g_assert_cmpint (json_array_get_int_element (array, 1), ==, G_MAXINT64);
+    g_assert_cmpint (json_node_get_value_type (json_array_get_element (array, 2)), ==, G_TYPE_DOUBLE);
+  }
+
+  /* Nesting exactly at the limit is fine; one more is not. */
+  {
+    g_autoptr(GString) text = g_string_new (NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonNode) node = NULL;
+
+    for (guint i = 0; i < 64; i++)
+      g_string_append_c (text, '[');
+    for (guint i = 0; i < 64; i++)
+      g_string_append_c (text, ']');
+    node = bq_json_parse (text->str, text->len, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (node);
+    g_string_prepend_c (text, '[');
+    g_string_append_c (text, ']');
+    g_assert_null (bq_json_parse (text->str, text->len, &error));
+    g_assert_error (error, BQ_MODEL_ERROR, BQ_MODEL_ERROR_MALFORMED);
+  }
+}
+
 static void
 test_decode_allow_unknown (void)
 {
@@ -957,6 +1079,7 @@ main (int   argc,
   g_test_add_func ("/json/encode/unset", test_encode_unset);
 
   g_test_add_func ("/json/parse/any-shape", test_parse);
+  g_test_add_func ("/json/parse/strict", test_parse_strict);
   g_test_add_func ("/json/decode/values", test_decode_values);
   g_test_add_func ("/json/decode/times", test_decode_times);
   g_test_add_func ("/json/decode/invalid-utf8", test_decode_invalid_utf8);

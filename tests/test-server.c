@@ -737,6 +737,40 @@ test_events (void)
   g_assert_cmpuint (bq_server_get_n_event_clients (ts->server), ==, 0);
 }
 
+/* The idle timeout closes HTTP connections that wait for nothing, never
+ * a WebSocket: it is not the server's to follow once upgraded. */
+static void
+test_events_outlive_idle_timeout (void)
+{
+  g_autoptr(BqTestServer) ts = bq_test_server_new ();
+  g_autofree char *token = bq_test_server_login (ts, "planner");
+  g_autoptr(SoupWebsocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hello = NULL;
+  g_autofree char *quiet = NULL;
+  g_autofree char *event = NULL;
+  g_autofree char *id = NULL;
+
+  bq_server_set_idle_timeout (ts->server, 1);
+  connection = bq_test_server_connect_events (ts, token, FALSE, NULL, &error);
+  g_assert_no_error (error);
+  hello = bq_test_events_next (connection, EVENT_TIMEOUT_MS);
+  g_assert_nonnull (hello);
+
+  /* Three idle timeouts of silence. */
+  quiet = bq_test_events_next (connection, 3000);
+  g_assert_null (quiet);
+  g_assert_cmpint (soup_websocket_connection_get_state (connection), ==,
+                   SOUP_WEBSOCKET_STATE_OPEN);
+
+  id = create (ts, token, "forecasts", new_forecast);
+  event = bq_test_events_next (connection, EVENT_TIMEOUT_MS);
+  g_assert_nonnull (event);
+  g_assert_cmpint (parse_revision_message (event), ==, bq_store_get_revision (ts->store));
+  g_assert_cmpuint (bq_server_get_n_event_clients (ts->server), ==, 1);
+  soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+}
+
 /* An account manager hears nothing of another centre's order. */
 static void
 test_events_scoped (void)
@@ -963,6 +997,7 @@ main (int    argc,
   g_test_add_func ("/server/idempotency", test_idempotency);
   g_test_add_func ("/server/events", test_events);
   g_test_add_func ("/server/events/scoped", test_events_scoped);
+  g_test_add_func ("/server/events/outlive-idle-timeout", test_events_outlive_idle_timeout);
   g_test_add_func ("/server/audit", test_audit);
   g_test_add_func ("/server/body-too-large", test_body_too_large);
   g_test_add_func ("/server/binary/demo-listen-healthz", test_binary);

@@ -707,26 +707,202 @@ bq_entity_update_from_json (gpointer      entity,
 
 /* ---------------------------------------------------------------- parse */
 
+/* Whether an integer literal ("-123") fits gint64.  Shorter than 19
+ * digits always does; only longer ones are worth a copy. */
 static gboolean
 integer_literal_fits (const char *literal,
                       gsize       length)
 {
-  g_autofree char *copy = g_strndup (literal, length);
-  g_autoptr(GError) error = NULL;
+  g_autofree char *copy = NULL;
+  gsize digits = length - (literal[0] == '-' ? 1 : 0);
 
-  if (g_ascii_string_to_signed (copy, 10, G_MININT64, G_MAXINT64, NULL, &error))
+  if (digits < 19)
     return TRUE;
-  /* Not a number at all ("-", "01"): the parser will say so. */
-  return !g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS);
+  copy = g_strndup (literal, length);
+  return g_ascii_string_to_signed (copy, 10, G_MININT64, G_MAXINT64, NULL, NULL);
 }
 
-/* json-glib 1.6 has three faults with hostile text: it recurses once per
- * nesting level until the stack overflows, it wraps integer literals
- * beyond gint64 without a word (99999999999999999999 reads as -1), and it
- * ends a string at "\u0000" (so "PT-1\u0000Jane Doe" reads as "PT-1").
- * This pass refuses deep nesting and U+0000, and rewrites an overflowing
- * integer as a double ("….0") so the decoder sees its real magnitude.
- * @text is valid UTF-8 without NUL bytes. */
+static gboolean
+syntax_error (GError     **error,
+              const char  *text,
+              gsize        length,
+              gsize        at,
+              const char  *what)
+{
+  if (at >= length)
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_MALFORMED, NULL,
+                          "the JSON text ends too early: %s", what);
+    }
+  else if ((guchar) text[at] >= 0x20 && (guchar) text[at] < 0x7f)
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_MALFORMED, NULL,
+                          "not JSON at byte %" G_GSIZE_FORMAT " (“%c”): %s", at, text[at], what);
+    }
+  else
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_MALFORMED, NULL,
+                          "not JSON at byte %" G_GSIZE_FORMAT ": %s", at, what);
+    }
+  return FALSE;
+}
+
+static inline gboolean
+is_hex (char c)
+{
+  return g_ascii_isxdigit (c);
+}
+
+static guint
+hex4 (const char *p)
+{
+  guint value = 0;
+
+  for (guint k = 0; k < 4; k++)
+    value = value * 16 + (guint) g_ascii_xdigit_value (p[k]);
+  return value;
+}
+
+/* Scans the string starting at the quote text[*i]; leaves *i after the
+ * closing quote. */
+static gboolean
+scan_string (const char  *text,
+             gsize        length,
+             gsize       *i,
+             GError     **error)
+{
+  gsize p = *i + 1;
+
+  while (p < length)
+    {
+      guchar c = (guchar) text[p];
+
+      if (c == '"')
+        {
+          *i = p + 1;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return syntax_error (error, text, length, p,
+                             "control characters in strings must be escaped");
+      if (c != '\\')
+        {
+          p++;
+          continue;
+        }
+      if (p + 1 >= length)
+        break;
+      switch (text[p + 1])
+        {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          p += 2;
+          break;
+
+        case 'u':
+          {
+            guint unit;
+
+            if (length - p < 6 || !is_hex (text[p + 2]) || !is_hex (text[p + 3]) ||
+                !is_hex (text[p + 4]) || !is_hex (text[p + 5]))
+              return syntax_error (error, text, length, p, "“\\u” needs four hex digits");
+            unit = hex4 (text + p + 2);
+            if (unit == 0)
+              {
+                bq_model_set_error (error, BQ_MODEL_ERROR_MALFORMED, NULL,
+                                    "a string contains U+0000 (at byte %" G_GSIZE_FORMAT ")", p);
+                return FALSE;
+              }
+            /* A lone surrogate is valid JSON text (RFC 8259 §8.2); the
+             * decoder refuses the string it makes. */
+            p += 6;
+          }
+          break;
+
+        default:
+          return syntax_error (error, text, length, p + 1, "not an escape sequence");
+        }
+    }
+  return syntax_error (error, text, length, length, "a string is not closed");
+}
+
+/* Scans the number at text[*i] (a '-' or a digit), RFC 8259 §6: no
+ * leading zeros, no bare fractions, no hex, no '+'.  *@integer says
+ * whether it has neither fraction nor exponent. */
+static gboolean
+scan_number (const char  *text,
+             gsize        length,
+             gsize       *i,
+             gboolean    *integer,
+             GError     **error)
+{
+  gsize p = *i;
+
+  *integer = TRUE;
+  if (text[p] == '-')
+    p++;
+  if (p >= length || !g_ascii_isdigit (text[p]))
+    return syntax_error (error, text, length, p, "a digit must follow “-”");
+  if (text[p] == '0')
+    {
+      p++;
+      if (p < length && g_ascii_isdigit (text[p]))
+        return syntax_error (error, text, length, p, "numbers have no leading zeros");
+    }
+  else
+    {
+      while (p < length && g_ascii_isdigit (text[p]))
+        p++;
+    }
+  if (p < length && text[p] == '.')
+    {
+      *integer = FALSE;
+      p++;
+      if (p >= length || !g_ascii_isdigit (text[p]))
+        return syntax_error (error, text, length, p, "a digit must follow “.”");
+      while (p < length && g_ascii_isdigit (text[p]))
+        p++;
+    }
+  if (p < length && (text[p] == 'e' || text[p] == 'E'))
+    {
+      *integer = FALSE;
+      p++;
+      if (p < length && (text[p] == '+' || text[p] == '-'))
+        p++;
+      if (p >= length || !g_ascii_isdigit (text[p]))
+        return syntax_error (error, text, length, p, "an exponent needs digits");
+      while (p < length && g_ascii_isdigit (text[p]))
+        p++;
+    }
+  if (p < length && (g_ascii_isalnum (text[p]) || text[p] == '.' || text[p] == '_'))
+    return syntax_error (error, text, length, p, "not a number");
+  *i = p;
+  return TRUE;
+}
+
+typedef enum {
+  EXPECT_VALUE,             /* at the top, after ':' or after ',' in an array */
+  EXPECT_VALUE_OR_CLOSE,    /* after '[' */
+  EXPECT_NAME,              /* after ',' in an object */
+  EXPECT_NAME_OR_CLOSE,     /* after '{' */
+  EXPECT_COLON,
+  EXPECT_COMMA_OR_CLOSE,    /* after a value in an array or object */
+  EXPECT_END,               /* after the top-level value */
+} Expect;
+
+/* json-glib 1.6 is not a strict parser, and has faults with hostile
+ * text.  It accepts what RFC 8259 does not ('single quotes', comments,
+ * 0x10, 05, .5, two documents in a row — leaking the first), it recurses
+ * once per nesting level until the stack overflows, it wraps integer
+ * literals beyond gint64 without a word (99999999999999999999 reads as
+ * -1), and it ends a string at "\u0000" (so "PT-1\u0000Jane Doe" reads as
+ * "PT-1").
+ *
+ * This pass is a complete RFC 8259 syntax check in one go over the
+ * bytes, without recursion and (for ordinary text) without allocating:
+ * only text it accepts reaches json-glib.  It also refuses nesting
+ * deeper than MAX_DEPTH and U+0000 in strings, and
+ * rewrites an integer beyond gint64 as a double ("….0") so the decoder
+ * sees its real magnitude.  @text is valid UTF-8 without NUL bytes. */
 static gboolean
 prepare_text (const char  *text,
               gsize        length,
@@ -734,73 +910,151 @@ prepare_text (const char  *text,
               GError     **error)
 {
   g_autoptr(GString) out = NULL;
+  gboolean in_object[MAX_DEPTH + 1];  /* per level: object, or array */
+  Expect expect = EXPECT_VALUE;
   gsize copied = 0;
   guint depth = 0;
   gsize i = 0;
 
-  while (i < length)
-    {
-      char c = text[i];
+  *rewritten = NULL;
+  in_object[0] = FALSE;
 
-      if (c == '"')
+  for (;;)
+    {
+      char c;
+
+      while (i < length && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
+                            text[i] == '\r'))
+        i++;
+      if (i >= length)
+        break;
+      c = text[i];
+
+      switch (expect)
         {
-          for (i++; i < length && text[i] != '"'; i++)
+        case EXPECT_VALUE_OR_CLOSE:
+          if (c == ']')
             {
-              if (text[i] != '\\' || i + 1 >= length)
-                continue;
               i++;
-              if (text[i] == 'u' && length - i > 4 && memcmp (text + i + 1, "0000", 4) == 0)
+              depth--;
+              expect = depth > 0 ? EXPECT_COMMA_OR_CLOSE : EXPECT_END;
+              break;
+            }
+          G_GNUC_FALLTHROUGH;
+        case EXPECT_VALUE:
+          if (c == '{' || c == '[')
+            {
+              if (depth >= MAX_DEPTH)
                 {
                   bq_model_set_error (error, BQ_MODEL_ERROR_MALFORMED, NULL,
-                                      "a string contains U+0000 (at byte %" G_GSIZE_FORMAT ")",
-                                      i - 1);
+                                      "nested more than %d levels deep", MAX_DEPTH);
                   return FALSE;
                 }
+              in_object[++depth] = c == '{';
+              i++;
+              expect = c == '{' ? EXPECT_NAME_OR_CLOSE : EXPECT_VALUE_OR_CLOSE;
+              break;
             }
-          i++;
-        }
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MAX_DEPTH)
+          if (c == '"')
             {
-              bq_model_set_error (error, BQ_MODEL_ERROR_MALFORMED, NULL,
-                                  "nested more than %d levels deep", MAX_DEPTH);
-              return FALSE;
+              if (!scan_string (text, length, &i, error))
+                return FALSE;
             }
-          i++;
-        }
-      else if (c == ']' || c == '}')
-        {
-          if (depth > 0)
-            depth--;
-          i++;
-        }
-      else if (c == '-' || g_ascii_isdigit (c))
-        {
-          gsize start = i;
-          gboolean integer = TRUE;
+          else if (c == '-' || g_ascii_isdigit (c))
+            {
+              gsize start = i;
+              gboolean integer;
 
-          for (i++; i < length; i++)
-            {
-              c = text[i];
-              if (c == '.' || c == 'e' || c == 'E')
-                integer = FALSE;
-              else if (!g_ascii_isdigit (c) && c != '+' && c != '-')
-                break;
+              if (!scan_number (text, length, &i, &integer, error))
+                return FALSE;
+              if (integer && !integer_literal_fits (text + start, i - start))
+                {
+                  if (out == NULL)
+                    out = g_string_sized_new (length + 16);
+                  g_string_append_len (out, text + copied, i - copied);
+                  g_string_append (out, ".0");
+                  copied = i;
+                }
             }
-          if (integer && !integer_literal_fits (text + start, i - start))
+          else if (length - i >= 4 && memcmp (text + i, "true", 4) == 0)
+            i += 4;
+          else if (length - i >= 5 && memcmp (text + i, "false", 5) == 0)
+            i += 5;
+          else if (length - i >= 4 && memcmp (text + i, "null", 4) == 0)
+            i += 4;
+          else
+            return syntax_error (error, text, length, i,
+                                 c == '\'' ? "strings take double quotes" :
+                                 c == '/' ? "JSON has no comments" :
+                                 "expected a value");
+          /* "truex", "null1": a literal runs into something. */
+          if (i < length && (g_ascii_isalnum (text[i]) || text[i] == '_'))
+            return syntax_error (error, text, length, i, "expected a separator");
+          expect = depth > 0 ? EXPECT_COMMA_OR_CLOSE : EXPECT_END;
+          break;
+
+        case EXPECT_NAME_OR_CLOSE:
+          if (c == '}')
             {
-              if (out == NULL)
-                out = g_string_sized_new (length + 16);
-              g_string_append_len (out, text + copied, i - copied);
-              g_string_append (out, ".0");
-              copied = i;
+              i++;
+              depth--;
+              expect = depth > 0 ? EXPECT_COMMA_OR_CLOSE : EXPECT_END;
+              break;
             }
-        }
-      else
-        {
+          G_GNUC_FALLTHROUGH;
+        case EXPECT_NAME:
+          if (c != '"')
+            return syntax_error (error, text, length, i,
+                                 "expected a member name in double quotes");
+          if (!scan_string (text, length, &i, error))
+            return FALSE;
+          expect = EXPECT_COLON;
+          break;
+
+        case EXPECT_COLON:
+          if (c != ':')
+            return syntax_error (error, text, length, i, "expected “:”");
           i++;
+          expect = EXPECT_VALUE;
+          break;
+
+        case EXPECT_COMMA_OR_CLOSE:
+          if (c == ',')
+            {
+              i++;
+              expect = in_object[depth] ? EXPECT_NAME : EXPECT_VALUE;
+            }
+          else if (c == (in_object[depth] ? '}' : ']'))
+            {
+              i++;
+              depth--;
+              expect = depth > 0 ? EXPECT_COMMA_OR_CLOSE : EXPECT_END;
+            }
+          else
+            {
+              return syntax_error (error, text, length, i,
+                                   in_object[depth] ? "expected “,” or “}”" :
+                                   "expected “,” or “]”");
+            }
+          break;
+
+        case EXPECT_END:
+        default:
+          return syntax_error (error, text, length, i,
+                               "more text after the JSON value");
         }
+    }
+
+  if (expect != EXPECT_END)
+    {
+      if (expect == EXPECT_VALUE && depth == 0)
+        bq_model_set_error (error, BQ_MODEL_ERROR_MALFORMED, NULL,
+                            "the text is empty; expected JSON");
+      else
+        syntax_error (error, text, length, length,
+                      depth > 0 && in_object[depth] ? "an object is not closed" :
+                      depth > 0 ? "an array is not closed" : "expected a value");
+      return FALSE;
     }
 
   if (out != NULL)

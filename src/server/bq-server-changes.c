@@ -2,7 +2,9 @@
  *
  * A page of the store's changes after a revision, less what the caller
  * may not see: users for everyone but administrators, and for account
- * managers the scoped entities (and tombstones) of other centres.  The
+ * managers the scoped entities (and tombstones) of other centres.  A row
+ * that has moved from one of their centres to another comes to them as a
+ * tombstone (bq_server_remember_moved_scope()).  The
  * paging follows the store's, not the filtered page: "more" says the
  * store had a full page, and "revision" is where to ask from next, so a
  * client never misses nor repeats a change even when a page it gets is
@@ -73,13 +75,21 @@ bq_server_handle_changes (BqServerRequest *request)
   for (guint i = 0; i < changes->len; i++)
     {
       const BqChange *change = g_ptr_array_index (changes, i);
+      gboolean deleted = change->entity == NULL;
       gboolean visible;
 
-      if (change->entity != NULL)
+      if (!deleted)
         visible = bq_server_can_see_entity (request->server, request->user, change->entity, cache);
       else
-        visible = bq_server_can_see_tombstone (request->server, request->user, change->type,
-                                               change->id);
+        visible = FALSE;
+      /* Gone, or gone from the caller's centres (moved to another): a
+       * tombstone for those who saw it where it was. */
+      if (!visible)
+        {
+          visible = bq_server_can_see_tombstone (request->server, request->user, change->type,
+                                                 change->id);
+          deleted = TRUE;
+        }
       if (!visible)
         continue;
 
@@ -91,8 +101,8 @@ bq_server_handle_changes (BqServerRequest *request)
       json_builder_set_member_name (builder, "revision");
       json_builder_add_int_value (builder, change->revision);
       json_builder_set_member_name (builder, "deleted");
-      json_builder_add_boolean_value (builder, change->entity == NULL);
-      if (change->entity != NULL)
+      json_builder_add_boolean_value (builder, deleted);
+      if (!deleted)
         {
           json_builder_set_member_name (builder, "entity");
           json_builder_add_value (builder, bq_entity_to_json (change->entity));

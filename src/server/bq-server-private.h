@@ -24,6 +24,8 @@ struct _BqServer {
   GCancellable *cancellable;   /* logins in flight; cancelled on dispose */
   GList        *event_clients; /* EventClient *, see bq-server-events.c */
   gboolean      https;         /* listening with TLS */
+  GHashTable   *connections;   /* GSocket → Connection, bq-server-connections.c */
+  guint         idle_timeout;  /* seconds; 0: never */
 };
 
 /* One request being answered: what the router found out about it. */
@@ -124,8 +126,8 @@ gboolean  bq_server_can_see_entity    (BqServer          *self,
                                        const BqUser      *user,
                                        gconstpointer      entity,
                                        GHashTable        *cache);
-/* The same for a deleted entity, from the centre remembered in
- * tombstone_scope. */
+/* The same for a deleted entity, or one that left the caller's centres,
+ * from the centres remembered in tombstone_scope. */
 gboolean  bq_server_can_see_tombstone (BqServer          *self,
                                        const BqUser      *user,
                                        const BqEntityType *type,
@@ -136,15 +138,18 @@ char     *bq_server_entity_centre     (BqServer          *self,
                                        gconstpointer      entity,
                                        GHashTable        *cache);
 /* In the current transaction: remember the centre of a scoped entity
- * about to be deleted (nothing for unscoped types), or forget it when the
- * id is used again. */
+ * about to be deleted (nothing for unscoped types), or the centre an
+ * updated one leaves (nothing when it stays).  tombstone_scope keeps
+ * every centre a row has left, so that whoever saw it there gets a
+ * tombstone in the change feed; it is kept when the id is used again
+ * (a recreated row elsewhere is still gone for them). */
 gboolean  bq_server_remember_tombstone_scope (BqServer      *self,
                                               gconstpointer  entity,
                                               GError       **error);
-gboolean  bq_server_forget_tombstone_scope   (BqServer           *self,
-                                              const BqEntityType *type,
-                                              const char         *id,
-                                              GError            **error);
+gboolean  bq_server_remember_moved_scope     (BqServer      *self,
+                                              gconstpointer  before,
+                                              gconstpointer  after,
+                                              GError       **error);
 
 /* ---------------------------------------------------------------- events */
 
@@ -156,6 +161,24 @@ void      bq_server_events_publish    (BqServer          *self,
                                        gconstpointer      before,
                                        gconstpointer      after);
 void      bq_server_events_close_all  (BqServer          *self);
+
+/* ----------------------------------------------------------- connections */
+
+void      bq_server_connections_init     (BqServer          *self);
+/* Forgets every connection (the server is stopping). */
+void      bq_server_connections_clear    (BqServer          *self);
+void      bq_server_connections_finalize (BqServer          *self);
+/* From the SoupServer's "request-started" and "request-finished" /
+ * "request-aborted". */
+void      bq_server_connections_request_started  (BqServer          *self,
+                                                  SoupServerMessage *msg);
+void      bq_server_connections_request_finished (BqServer          *self,
+                                                  SoupServerMessage *msg);
+/* Listens on @address with our own socket and its longer backlog. */
+gboolean  bq_server_connections_listen   (BqServer                *self,
+                                          GSocketAddress          *address,
+                                          SoupServerListenOptions  options,
+                                          GError                 **error);
 
 /* ----------------------------------------------------------- idempotency */
 

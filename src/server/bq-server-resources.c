@@ -136,64 +136,124 @@ stand_in_entity (const BqEntityType *type,
   return entity;
 }
 
+/* tombstone_scope.centre_id holds every centre a scoped row has left
+ * (moved away from, or been deleted from), one per line; the empty line
+ * (or SQL NULL, alone) is "no centre", a slot's regional pool. */
+#define SCOPE_SEPARATOR "\n"
+
+static gboolean
+read_tombstone_scope (BqServer            *self,
+                      const BqEntityType  *type,
+                      const char          *id,
+                      char              ***centres,
+                      GError             **error)
+{
+  sqlite3 *db = bq_store_get_db (self->store);
+  g_autoptr(BqServerStmt) stmt = NULL;
+  int rc;
+
+  *centres = NULL;
+  rc = sqlite3_prepare_v2 (db, "SELECT centre_id FROM tombstone_scope WHERE kind = ?1 AND id = ?2",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, type->name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  if (rc == SQLITE_DONE)
+    return TRUE;  /* nothing remembered */
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error (error, BQ_STORE_ERROR, BQ_STORE_ERROR_FAILED,
+                   "cannot read tombstone_scope: %s", sqlite3_errmsg (db));
+      return FALSE;
+    }
+  if (sqlite3_column_type (stmt, 0) == SQLITE_NULL)
+    {
+      *centres = g_new0 (char *, 2);
+      (*centres)[0] = g_strdup ("");
+    }
+  else
+    *centres = g_strsplit ((const char *) sqlite3_column_text (stmt, 0), SCOPE_SEPARATOR, -1);
+  return TRUE;
+}
+
 gboolean
 bq_server_can_see_tombstone (BqServer           *self,
                              const BqUser       *user,
                              const BqEntityType *type,
                              const char         *id)
 {
-  g_autoptr(BqServerStmt) stmt = NULL;
-  g_autofree char *centre = NULL;
-  gpointer entity;
-  gboolean visible;
-  int rc;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) centres = NULL;
 
   if (!bq_policy_allows (user, BQ_ACTION_READ, type))
     return FALSE;
   if (!user_is_scoped (user) || !bq_policy_type_is_scoped (type))
     return TRUE;
 
-  rc = sqlite3_prepare_v2 (bq_store_get_db (self->store),
-                           "SELECT centre_id FROM tombstone_scope WHERE kind = ?1 AND id = ?2",
-                           -1, &stmt, NULL);
-  if (rc != SQLITE_OK)
+  if (!read_tombstone_scope (self, type, id, &centres, &error))
     {
-      g_warning ("cannot read tombstone_scope: %s", sqlite3_errmsg (bq_store_get_db (self->store)));
+      g_warning ("%s", error->message);
       return FALSE;
     }
-  sqlite3_bind_text (stmt, 1, type->name, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
+  if (centres == NULL)
     return FALSE;  /* not remembered: private */
-  if (sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    centre = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
 
-  entity = stand_in_entity (type, id, centre);
-  visible = bq_policy_can_see (user, entity, centre);
-  bq_entity_free (entity);
-  return visible;
+  for (guint i = 0; centres[i] != NULL; i++)
+    {
+      const char *centre = *centres[i] != '\0' ? centres[i] : NULL;
+      gpointer entity = stand_in_entity (type, id, centre);
+      gboolean visible = bq_policy_can_see (user, entity, centre);
+
+      bq_entity_free (entity);
+      if (visible)
+        return TRUE;
+    }
+  return FALSE;
 }
 
+/* Adds @centre (NULL: none) to the centres remembered for @type/@id. */
 static gboolean
-exec_tombstone_scope (BqServer           *self,
-                      const char         *sql,
-                      const BqEntityType *type,
-                      const char         *id,
-                      const char         *centre,
-                      GError            **error)
+add_tombstone_scope (BqServer           *self,
+                     const BqEntityType *type,
+                     const char         *id,
+                     const char         *centre,
+                     GError            **error)
 {
   sqlite3 *db = bq_store_get_db (self->store);
   g_autoptr(BqServerStmt) stmt = NULL;
+  g_auto(GStrv) centres = NULL;
+  g_autoptr(GString) value = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (centre == NULL)
+    centre = "";
+  if (!read_tombstone_scope (self, type, id, &centres, error))
+    return FALSE;
+  if (centres != NULL && g_strv_contains ((const char * const *) centres, centre))
+    return TRUE;
+
+  value = g_string_new (NULL);
+  for (guint i = 0; centres != NULL && centres[i] != NULL; i++)
+    {
+      g_string_append (value, centres[i]);
+      g_string_append (value, SCOPE_SEPARATOR);
+    }
+  g_string_append (value, centre);
+
+  rc = sqlite3_prepare_v2 (db, "INSERT OR REPLACE INTO tombstone_scope (kind, id, centre_id) "
+                               "VALUES (?1, ?2, ?3)", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_text (stmt, 1, type->name, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-      if (centre != NULL)
-        sqlite3_bind_text (stmt, 3, centre, -1, SQLITE_STATIC);
+      /* Only "no centre": NULL, as it always was. */
+      if (value->len > 0)
+        sqlite3_bind_text (stmt, 3, value->str, (int) value->len, SQLITE_STATIC);
+      else
+        sqlite3_bind_null (stmt, 3);
       rc = sqlite3_step (stmt);
     }
   if (rc != SQLITE_DONE)
@@ -216,22 +276,26 @@ bq_server_remember_tombstone_scope (BqServer      *self,
   if (!bq_policy_type_is_scoped (type))
     return TRUE;
   centre = bq_server_entity_centre (self, entity, NULL);
-  return exec_tombstone_scope (self,
-                               "INSERT OR REPLACE INTO tombstone_scope (kind, id, centre_id) "
-                               "VALUES (?1, ?2, ?3)",
-                               type, BQ_ENTITY (entity)->id, centre, error);
+  return add_tombstone_scope (self, type, BQ_ENTITY (entity)->id, centre, error);
 }
 
 gboolean
-bq_server_forget_tombstone_scope (BqServer           *self,
-                                  const BqEntityType *type,
-                                  const char         *id,
-                                  GError            **error)
+bq_server_remember_moved_scope (BqServer      *self,
+                                gconstpointer  before,
+                                gconstpointer  after,
+                                GError       **error)
 {
+  const BqEntityType *type = BQ_ENTITY (before)->type;
+  g_autofree char *old_centre = NULL;
+  g_autofree char *new_centre = NULL;
+
   if (!bq_policy_type_is_scoped (type))
     return TRUE;
-  return exec_tombstone_scope (self, "DELETE FROM tombstone_scope WHERE kind = ?1 AND id = ?2",
-                               type, id, NULL, error);
+  old_centre = bq_server_entity_centre (self, before, NULL);
+  new_centre = bq_server_entity_centre (self, after, NULL);
+  if (g_strcmp0 (old_centre, new_centre) == 0)
+    return TRUE;
+  return add_tombstone_scope (self, type, BQ_ENTITY (before)->id, old_centre, error);
 }
 
 /* ------------------------------------------------------------------ helpers */
@@ -961,9 +1025,7 @@ bq_server_handle_create (BqServerRequest *request)
       goto out;
     }
   if (!bq_lifecycle_check_create (entity, &error) ||
-      !bq_store_put (store, entity, &error) ||
-      !bq_server_forget_tombstone_scope (request->server, request->type,
-                                         bq_entity_get_id (entity), &error))
+      !bq_store_put (store, entity, &error))
     {
       abort_write (request, error);
       goto out;
@@ -1061,8 +1123,11 @@ bq_server_handle_update (BqServerRequest *request)
       abort_write (request, error);
       goto out;
     }
-  /* Nothing changed: no new revision, no audit entry, no event. */
-  if (!bq_entity_equal (before, after) && !bq_store_put (store, after, &error))
+  /* Nothing changed: no new revision, no audit entry, no event.  A row
+   * that leaves a centre is a deletion for whoever sees only that one. */
+  if (!bq_entity_equal (before, after) &&
+      (!bq_store_put (store, after, &error) ||
+       !bq_server_remember_moved_scope (request->server, before, after, &error)))
     {
       abort_write (request, error);
       goto out;

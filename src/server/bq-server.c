@@ -479,6 +479,7 @@ on_request_started (SoupServer        *soup,
 
   *started = g_get_monotonic_time ();
   g_object_set_data_full (G_OBJECT (msg), STARTED_KEY, started, g_free);
+  bq_server_connections_request_started (BQ_SERVER (user_data), msg);
 }
 
 static void
@@ -494,6 +495,7 @@ on_request_finished (SoupServer        *soup,
            soup_server_message_get_method (msg) ? soup_server_message_get_method (msg) : "-",
            uri != NULL ? g_uri_get_path (uri) : "-",
            soup_server_message_get_status (msg), ms);
+  bq_server_connections_request_finished (BQ_SERVER (user_data), msg);
 }
 
 /* ------------------------------------------------------------------ object */
@@ -505,6 +507,7 @@ bq_server_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   bq_server_events_close_all (self);
+  bq_server_connections_clear (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -516,17 +519,27 @@ bq_server_dispose (GObject *object)
 }
 
 static void
+bq_server_finalize (GObject *object)
+{
+  bq_server_connections_finalize (BQ_SERVER (object));
+
+  G_OBJECT_CLASS (bq_server_parent_class)->finalize (object);
+}
+
+static void
 bq_server_class_init (BqServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = bq_server_dispose;
+  object_class->finalize = bq_server_finalize;
 }
 
 static void
 bq_server_init (BqServer *self)
 {
   self->cancellable = g_cancellable_new ();
+  bq_server_connections_init (self);
 }
 
 BqServer *
@@ -592,7 +605,7 @@ bq_server_listen (BqServer         *self,
       soup_server_set_tls_certificate (self->soup, tls_certificate);
       options |= SOUP_SERVER_LISTEN_HTTPS;
     }
-  if (!soup_server_listen (self->soup, socket_address, options, error))
+  if (!bq_server_connections_listen (self, socket_address, options, error))
     return FALSE;
   self->https = tls_certificate != NULL;
   return TRUE;
@@ -605,6 +618,7 @@ bq_server_stop (BqServer *self)
 
   g_cancellable_cancel (self->cancellable);
   bq_server_events_close_all (self);
+  bq_server_connections_clear (self);
   soup_server_disconnect (self->soup);
 }
 

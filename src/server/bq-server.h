@@ -20,6 +20,10 @@ G_DECLARE_FINAL_TYPE (BqServer, bq_server, BQ, SERVER, GObject)
 
 /* Request bodies larger than this are refused with 413. */
 #define BQ_SERVER_MAX_BODY (1024 * 1024)
+/* Connections not yet accepted that the listening socket queues. */
+#define BQ_SERVER_LISTEN_BACKLOG 512
+/* Seconds a keep-alive connection may sit between requests. */
+#define BQ_SERVER_IDLE_TIMEOUT_DEFAULT 60
 
 BqServer   *bq_server_new         (BqStore          *store,
                                    BqAuth           *auth);
@@ -40,6 +44,16 @@ BqStore    *bq_server_get_store   (BqServer         *self);
 BqAuth     *bq_server_get_auth    (BqServer         *self);
 /* The number of open WebSocket event connections (for tests). */
 guint       bq_server_get_n_event_clients (BqServer *self);
+/* How long (seconds; 0: for ever) an HTTP connection may stay idle
+ * between requests, or sit in the middle of a request's headers, before
+ * the server closes it; BQ_SERVER_IDLE_TIMEOUT_DEFAULT to start with.
+ * A client that hangs up is let go at once, whatever this says.
+ * WebSocket connections are not affected. */
+void        bq_server_set_idle_timeout    (BqServer *self,
+                                           guint     seconds);
+guint       bq_server_get_idle_timeout    (BqServer *self);
+/* The number of HTTP connections followed (for tests). */
+guint       bq_server_get_n_connections   (BqServer *self);
 
 /* ------------------------------------------------------------ the routes */
 

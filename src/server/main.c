@@ -1,7 +1,8 @@
 /* main.c — becquerel-server: serve the API, and manage users and the audit
  *
  *   becquerel-server [--db FILE] [--demo] [--listen HOST:PORT]
- *                    [--tls-cert FILE --tls-key FILE] [--verbose]
+ *                    [--tls-cert FILE --tls-key FILE] [--idle-timeout S]
+ *                    [--verbose]
  *   becquerel-server [--db FILE] user add NAME --role ROLE [--centre ID]…
  *                    [--display-name TEXT] [--password-stdin]
  *   becquerel-server [--db FILE] user passwd NAME [--password-stdin]
@@ -40,6 +41,7 @@ static gboolean opt_demo;
 static char *opt_listen;
 static char *opt_tls_cert;
 static char *opt_tls_key;
+static int opt_idle_timeout = BQ_SERVER_IDLE_TIMEOUT_DEFAULT;
 static gboolean opt_verbose;
 static gboolean opt_version;
 
@@ -55,6 +57,8 @@ static const GOptionEntry server_entries[] = {
     "Serve HTTPS with this PEM certificate (with --tls-key)", "FILE" },
   { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &opt_tls_key,
     "The PEM private key of --tls-cert", "FILE" },
+  { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &opt_idle_timeout,
+    "Close HTTP connections idle this many seconds (default 60; 0: never)", "S" },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
     "Log every request", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version,
@@ -597,6 +601,11 @@ serve (void)
       g_printerr ("becquerel-server: --listen: %s\n", error->message);
       return EXIT_USAGE;
     }
+  if (opt_idle_timeout < 0)
+    {
+      g_printerr ("becquerel-server: --idle-timeout must not be negative\n");
+      return EXIT_USAGE;
+    }
   if ((opt_tls_cert == NULL) != (opt_tls_key == NULL))
     {
       g_printerr ("becquerel-server: --tls-cert and --tls-key go together\n");
@@ -617,6 +626,7 @@ serve (void)
     return fail ("cannot create the demo: %s", error->message);
 
   server = bq_server_new (store, auth);
+  bq_server_set_idle_timeout (server, (guint) opt_idle_timeout);
   if (!bq_server_listen (server, host, port, certificate, &error))
     return fail ("cannot listen on %s: %s", opt_listen != NULL ? opt_listen : DEFAULT_LISTEN,
                  error->message);
