@@ -57,6 +57,7 @@ LATITUDE = {"minimum": -90, "maximum": 90}
 LONGITUDE = {"minimum": -180, "maximum": 180}
 TIMEZONE_DOC = "IANA time zone, such as Europe/Berlin (or UTC)."
 
+SLOT_OFFERING = ["quota", "pool"]
 RUN_STATUS = ["planned", "synthesis", "qc", "released", "failed", "shipped", "cancelled"]
 SLOT_STATUS = ["open", "held", "claimed", "confirmed", "shipped", "released"]
 ORDER_STATUS = ["requested", "confirmed", "shipped", "administered", "cancelled"]
@@ -133,6 +134,19 @@ ENTITY_TYPES = [
          field("max_activity_eos_bq", DOUBLE, [POS],
                "Most activity one run may make, at end of synthesis, in becquerel; "
                "absent = no limit."),
+         field("order_cutoff_s", INT, [NONNEG],
+               "Orders close this many seconds before calibration; 0 = no such rule."),
+         field("order_cutoff_weekday", INT, [NONNEG],
+               "1 = Monday … 7 = Sunday: orders close on the last such day (site time) "
+               "at order_cutoff_local before that; 0 = no weekday rule.",
+               extra={"maximum": 7}),
+         field("order_cutoff_local", INT, [NONNEG],
+               "Time of the weekday cut-off, in minutes after local midnight at the site.",
+               extra={"maximum": 1439}),
+         field("hold_duration_s", INT, [NONNEG],
+               "How long a hold on a slot lasts, in seconds; 0 = 15 minutes."),
+         enum("slot_offering", SLOT_OFFERING, [],
+              "How run capacity is offered: quotas per centre, or regional pools."),
      ]},
     {"name": "centre", "plural": "centres",
      "doc": "A treatment centre that orders doses.",
@@ -144,6 +158,9 @@ ENTITY_TYPES = [
          field("timezone", STRING, [REQ], TIMEZONE_DOC),
          field("latitude", DOUBLE, [REQ], "Degrees north.", extra=LATITUDE),
          field("longitude", DOUBLE, [REQ], "Degrees east.", extra=LONGITUDE),
+         field("order_cutoff_s", INT, [NONNEG],
+               "Orders close this many seconds before calibration, overriding the "
+               "product's rule when > 0."),
      ]},
     {"name": "hub", "plural": "hubs",
      "doc": "An airport or courier hub that legs pass through.",
@@ -222,6 +239,9 @@ ENTITY_TYPES = [
          enum("status", SLOT_STATUS, [], "open, held, claimed, confirmed, shipped or released."),
          field("hold_expires", TIME, [], "When a hold expires; required while held."),
          ref("held_by", "user", [], "The user holding the slot."),
+         field("held", INT, [NONNEG],
+               "Doses held by held_by until hold_expires; claimed + held <= capacity."),
+         field("order_cutoff", TIME, [], "No claims from this time on."),
      ]},
     {"name": "lane", "plural": "lanes",
      "doc": "A pre-validated, time-tabled transport leg.",
@@ -542,6 +562,10 @@ ERROR_CODES = [
     "too_many_attempts",
     "internal",
     "busy",
+    # planning and the network
+    "stale_plan", "line_busy", "calendar_closed", "maintenance", "no_isotope_supply",
+    "orders_infeasible", "line_not_for_product", "run_not_movable",
+    "unknown_place", "proposal_closed", "stale_proposal",
 ]
 
 
@@ -1004,6 +1028,12 @@ def collection_paths(etype):
                         "invalid with field status.")
     if name == "order":
         update_extra += "  Logistics may change only shipment_id and status."
+    if name == "run":
+        update_extra += ("  A move (another line_id or start_time; eos_time and "
+                         "calibration_time follow the start unless given) is checked by "
+                         "the planner and refused with 422 and its code: line_busy, "
+                         "calendar_closed, maintenance, no_isotope_supply, "
+                         "orders_infeasible, line_not_for_product, run_not_movable.")
     patch_op = {
         "tags": [tag],
         "operationId": "update" + cname,
@@ -1215,6 +1245,559 @@ def other_paths():
     }
 
 
+# ------------------------------------------- planning and the network
+
+PLAN_ERROR_CODES = [
+    "stale_plan", "line_busy", "calendar_closed", "maintenance", "no_isotope_supply",
+    "orders_infeasible", "line_not_for_product", "run_not_movable",
+]
+ROUTE_REASONS = ["ok", "leg_cancelled", "too_late", "over_sla", "below_activity", "no_route"]
+REROUTE_OUTCOMES = ["on_plan", "proposal", "cannot_be_saved"]
+PROPOSAL_STATUS = ["proposed", "accepted", "rejected", "superseded"]
+EVENT_KINDS = ["departed", "arrived", "late", "cancelled"]
+
+
+def _time(description, nullable=False):
+    s = {"type": "string", "format": "date-time", "example": TIME_EXAMPLE,
+         "description": description}
+    if nullable:
+        s["nullable"] = True
+    return s
+
+
+def _num(description, nullable=True):
+    s = {"type": "number", "format": "double", "description": description}
+    if nullable:
+        s["nullable"] = True
+    return s
+
+
+def _ref(name):
+    return {"$ref": "#/components/schemas/" + name}
+
+
+def planning_network_schemas():
+    int64 = {"type": "integer", "format": "int64"}
+    capacity_row = {
+        "type": "object",
+        "description": "Capacity against demand for one ISO week, product and region.",
+        "required": ["week_start", "product_id", "region", "demand", "target", "capacity",
+                     "max_capacity", "gap"],
+        "properties": {
+            "week_start": _time("Monday 00:00 UTC of the week."),
+            "product_id": {"type": "string"},
+            "region": {"type": "string"},
+            "demand": dict(int64, description="Forecast doses."),
+            "target": dict(int64, description="Demand with the capacity margin."),
+            "capacity": dict(int64, description="Doses of the runs (as proposed, or as "
+                                                "they are)."),
+            "max_capacity": dict(int64, description="If every free place on the lines ran "
+                                                    "at full size."),
+            "gap": dict(int64, minimum=0, description="Doses short of the forecast."),
+        },
+    }
+    return {
+        "PlanChange": {
+            "type": "object",
+            "description": "One run the plan adds, moves, resizes or removes (cancels).",
+            "required": ["kind", "run_id", "reason", "before", "after"],
+            "properties": {
+                "kind": {"type": "string", "enum": ["add", "move", "resize", "remove"]},
+                "run_id": {"type": "string"},
+                "reason": {"type": "string", "description": "One human sentence."},
+                "before": {"type": "object", "allOf": [_ref("Run")], "nullable": True,
+                           "description": "The run as stored; null for add."},
+                "after": _ref("Run"),
+            },
+        },
+        "CapacityRow": capacity_row,
+        "Plan": {
+            "type": "object",
+            "description": "A proposal: the diff against the stored runs and capacity "
+                           "against demand.  Apply it with its revision and digest.",
+            "required": ["from", "to", "weeks", "changes", "capacity", "revision", "digest",
+                         "total_gap"],
+            "properties": {
+                "from": _time("Monday 00:00 UTC of the first week."),
+                "to": _time("End of the horizon (exclusive)."),
+                "weeks": dict(int64, minimum=1, maximum=52),
+                "changes": {"type": "array", "items": _ref("PlanChange")},
+                "capacity": {"type": "array", "items": _ref("CapacityRow")},
+                "revision": dict(int64, minimum=0,
+                                 description="The store's revision the proposal was made at."),
+                "digest": {"type": "string",
+                           "description": "Hex SHA-256 of `changes`, for POST "
+                                          "/api/v1/plan/apply."},
+                "total_gap": dict(int64, minimum=0),
+                "applied": dict(int64, minimum=0,
+                                description="After apply: the runs written."),
+            },
+        },
+        "PlanApplyRequest": {
+            "type": "object",
+            "required": ["basis_revision"],
+            "properties": {
+                "from": {"type": "string", "description": "As for GET /api/v1/plan.",
+                         "example": "2026-11-30"},
+                "weeks": dict(int64, minimum=1, maximum=52, default=4),
+                "basis_revision": dict(int64, minimum=0,
+                                       description="`revision` of the proposal."),
+                "digest": {"type": "string",
+                           "description": "`digest` of the proposal.  With it, the plan "
+                                          "applies while planning again gives the same "
+                                          "changes; without it, only while the store is "
+                                          "still at basis_revision."},
+            },
+            "additionalProperties": False,
+        },
+        "Capacity": {
+            "type": "object",
+            "required": ["from", "to", "weeks", "capacity", "total_gap"],
+            "properties": {
+                "from": _time("Monday 00:00 UTC of the first week."),
+                "to": _time("End of the horizon (exclusive)."),
+                "weeks": dict(int64, minimum=1, maximum=52),
+                "capacity": {"type": "array", "items": _ref("CapacityRow")},
+                "total_gap": dict(int64, minimum=0),
+            },
+        },
+        "MoveCheck": {
+            "type": "object",
+            "description": "Whether the run may go there; when not, the code and "
+                           "message a PATCH would get.",
+            "required": ["ok", "run_id", "line_id", "start_time", "eos_time", "code",
+                         "message", "field"],
+            "properties": {
+                "ok": {"type": "boolean"},
+                "run_id": {"type": "string"},
+                "line_id": {"type": "string"},
+                "start_time": _time("The start asked about."),
+                "eos_time": _time("The end of synthesis it would have."),
+                "code": {"type": "string", "nullable": True,
+                         "enum": PLAN_ERROR_CODES[1:] + ["not_found", None]},
+                "message": {"type": "string", "nullable": True},
+                "field": {"type": "string", "nullable": True},
+            },
+        },
+        "RouteLeg": {
+            "type": "object",
+            "required": ["lane_id", "mode", "on_demand", "origin_id", "destination_id",
+                         "departure", "arrival"],
+            "properties": {
+                "lane_id": {"type": "string"},
+                "mode": {"type": "string", "enum": LANE_MODE},
+                "on_demand": {"type": "boolean"},
+                "origin_id": {"type": "string"},
+                "destination_id": {"type": "string"},
+                "carrier": {"type": "string", "nullable": True},
+                "service": {"type": "string", "nullable": True},
+                "ready_by": _time("Goods at the origin by then."),
+                "departure": _time("Departure."),
+                "arrival": _time("Arrival."),
+                "departure_local": {"type": "string", "nullable": True,
+                                    "description": "Local time with the zone, at the origin."},
+                "arrival_local": {"type": "string", "nullable": True},
+                "cancelled": {"type": "boolean"},
+            },
+        },
+        "Route": {
+            "type": "object",
+            "description": "A chain of legs and what it means for the dose.",
+            "required": ["from", "to", "departure", "arrival", "n_legs", "feasible",
+                         "reason", "legs"],
+            "properties": {
+                "from": {"type": "string"},
+                "to": {"type": "string"},
+                "ready": _time("The dose must be ready at the origin by then.", True),
+                "departure": _time("Departure of the first leg."),
+                "arrival": _time("Arrival of the last leg."),
+                "n_legs": dict(int64, minimum=0),
+                "door_to_door_s": int64,
+                "activity_departure_bq": _num("Activity at departure; null if unknown."),
+                "activity_arrival_bq": _num("Activity at arrival."),
+                "administration": _time("When the dose can be given.", True),
+                "activity_administration_bq": _num("Activity at administration."),
+                "margin": _num("Activity at administration / prescribed − 1."),
+                "feasible": {"type": "boolean"},
+                "reason": {"type": "string", "enum": ROUTE_REASONS},
+                "message": {"type": "string", "nullable": True},
+                "legs": {"type": "array", "items": _ref("RouteLeg")},
+            },
+        },
+        "RouteList": {
+            "type": "object",
+            "required": ["from", "to", "depart_after", "routes"],
+            "properties": {
+                "from": {"type": "string"},
+                "to": {"type": "string"},
+                "depart_after": _time("The dose is ready at `from` then."),
+                "product_id": {"type": "string", "nullable": True},
+                "routes": {"type": "array", "items": _ref("Route"),
+                           "description": "Best first: feasible by activity margin, "
+                                          "then the others by arrival."},
+            },
+        },
+        "FeatureCollection": {
+            "type": "object",
+            "description": "A GeoJSON (RFC 7946) FeatureCollection; coordinates are "
+                           "[longitude, latitude].",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "features": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "Reroute": {
+            "type": "object",
+            "required": ["outcome", "location_id", "location_time", "reason", "message", "route"],
+            "properties": {
+                "outcome": {"type": "string", "enum": REROUTE_OUTCOMES},
+                "location_id": {"type": "string", "nullable": True,
+                                "description": "Where the dose is, or will be."},
+                "location_time": _time("From when.", True),
+                "reason": {"type": "string", "enum": ROUTE_REASONS},
+                "message": {"type": "string", "nullable": True},
+                "route": {"type": "object", "allOf": [_ref("Route")], "nullable": True},
+            },
+        },
+        "RerouteProposal": {
+            "type": "object",
+            "description": "A new way for a shipment's dose, for logistics to accept.",
+            "required": ["id", "shipment_id", "leg_id", "from_seq", "created_at", "status",
+                         "outcome", "reason", "reroute"],
+            "properties": {
+                "id": {"type": "string"},
+                "shipment_id": {"type": "string"},
+                "leg_id": {"type": "string", "description": "The leg that was reported."},
+                "from_seq": dict(int64, minimum=0,
+                                 description="Accepting replaces the legs from this seq on."),
+                "created_at": _time("When it was made."),
+                "created_by": {"type": "string", "nullable": True},
+                "revision": dict(int64, minimum=0),
+                "outcome": {"type": "string", "enum": REROUTE_OUTCOMES},
+                "reason": {"type": "string", "enum": ROUTE_REASONS},
+                "message": {"type": "string", "nullable": True},
+                "status": {"type": "string", "enum": PROPOSAL_STATUS},
+                "decided_at": _time("When it was accepted, rejected or superseded.", True),
+                "decided_by": {"type": "string", "nullable": True},
+                "reroute": _ref("Reroute"),
+            },
+        },
+        "RerouteProposalList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": _ref("RerouteProposal"),
+                                     "description": "Newest first."}},
+        },
+        "ShipmentEvent": {
+            "type": "object",
+            "required": ["leg_id", "kind"],
+            "properties": {
+                "leg_id": {"type": "string"},
+                "kind": {"type": "string", "enum": EVENT_KINDS},
+                "eta": {"type": "string", "format": "date-time", "example": TIME_EXAMPLE,
+                        "description": "For late: the leg's expected arrival."},
+                "at": {"type": "string", "format": "date-time", "example": TIME_EXAMPLE,
+                       "description": "For departed and arrived: when (default now)."},
+            },
+            "additionalProperties": False,
+        },
+        "ShipmentEventResult": {
+            "type": "object",
+            "required": ["shipment", "leg", "outcome", "reason", "message", "reroute",
+                         "proposal"],
+            "properties": {
+                "shipment": _ref("Shipment"),
+                "leg": _ref("ShipmentLeg"),
+                "outcome": {"type": "string", "nullable": True,
+                            "enum": REROUTE_OUTCOMES + [None],
+                            "description": "For late and cancelled legs."},
+                "reason": {"type": "string", "nullable": True, "enum": ROUTE_REASONS + [None]},
+                "message": {"type": "string", "nullable": True},
+                "reroute": {"type": "object", "allOf": [_ref("Reroute")], "nullable": True},
+                "proposal": {"type": "object", "allOf": [_ref("RerouteProposal")],
+                             "nullable": True},
+            },
+        },
+        "RerouteDecision": {
+            "type": "object",
+            "required": ["proposal", "shipment", "legs"],
+            "properties": {
+                "proposal": _ref("RerouteProposal"),
+                "shipment": _ref("Shipment"),
+                "legs": {"type": "array", "items": _ref("ShipmentLeg"),
+                         "description": "The shipment's legs now, by seq."},
+            },
+        },
+    }
+
+
+def _q(name, description, schema=None, required=False, example=None):
+    p = {"name": name, "in": "query", "required": required, "description": description,
+         "schema": schema or {"type": "string"}}
+    if example is not None:
+        p["example"] = example
+    return p
+
+
+def _path_id(description):
+    return {"name": "id", "in": "path", "required": True, "description": description,
+            "schema": {"type": "string"}}
+
+
+def _err(status, description, code, message, field_=None):
+    return error_response(description, code, message, field_)
+
+
+def planning_network_paths():
+    int64 = {"type": "integer", "format": "int64"}
+    horizon = [
+        _q("from", "Any day of the first week (its Monday is used): an ISO 8601 date or "
+                   "date-time; default this week.", example="2026-11-30"),
+        _q("weeks", "Weeks of the horizon.", dict(int64, minimum=1, maximum=52, default=4)),
+    ]
+    not_reporting = ["admin", "logistics"]
+    shipment_id = _path_id("The shipment's id.")
+    proposal_id = {"name": "proposal_id", "in": "path", "required": True,
+                   "description": "The proposal's id.", "schema": {"type": "string"}}
+    decision_errors = {
+        "400": rref("BadRequest"),
+        "401": rref("Unauthorized"),
+        "403": rref("Forbidden"),
+        "404": rref("NotFound"),
+        "409": _err(409, "The proposal is decided already (proposal_closed), or the "
+                         "shipment changed or the first new leg has left since it was made "
+                         "(stale_proposal).", "stale_proposal",
+                    "the first new leg has left"),
+        "422": rref("UnprocessableEntity"),
+        "500": rref("InternalError"),
+    }
+
+    def decision(verb, summary, description):
+        return {"post": {
+            "tags": ["Network"],
+            "operationId": verb + "Reroute",
+            "summary": summary,
+            "description": description + "  " + roles_text(not_reporting),
+            "x-roles": not_reporting,
+            "parameters": [pref("IdempotencyKey"), pref("XReason")],
+            "responses": dict({"200": dict(json_body("RerouteDecision", "Decided."),
+                                           headers=dict(REPLAY_HEADER))}, **decision_errors),
+        }, "parameters": [shipment_id, proposal_id]}
+
+    return {
+        "/api/v1/plan": {"get": {
+            "tags": ["Planning"],
+            "operationId": "getPlan",
+            "summary": "Propose runs for the forecasts",
+            "description": "The planner's proposal for the horizon: runs added, moved, "
+                           "resized or removed against the stored plan, each with a reason, "
+                           "and capacity against demand per week, product and region.  "
+                           "Nothing is written.  Roles: admin, planner.",
+            "x-roles": ["admin", "planner"],
+            "parameters": horizon,
+            "responses": {
+                "200": json_body("Plan", "The proposal."),
+                "400": rref("BadRequest"),
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/plan/apply": {"post": {
+            "tags": ["Planning"],
+            "operationId": "applyPlan",
+            "summary": "Apply a proposal",
+            "description": "Plans again and writes the changes in one transaction, with an "
+                           "audit entry per run; they reach the change feed and the event "
+                           "stream.  Refused with 409 stale_plan when the store has moved "
+                           "on: with `digest`, when planning again gives other changes; "
+                           "without, when the store is no longer at basis_revision.  "
+                           "Roles: admin, planner.",
+            "x-roles": ["admin", "planner"],
+            "parameters": [pref("IdempotencyKey"), pref("XReason")],
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("PlanApplyRequest")}}},
+            "responses": {
+                "200": dict(json_body("Plan", "Applied; `applied` runs were written."),
+                            headers=dict(REPLAY_HEADER)),
+                "400": rref("BadRequest"),
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "409": _err(409, "The plan is stale: plan again (stale_plan).", "stale_plan",
+                            "the plan changed since it was proposed; plan again",
+                            "digest"),
+                "413": rref("PayloadTooLarge"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/capacity": {"get": {
+            "tags": ["Planning"],
+            "operationId": "getCapacity",
+            "summary": "Capacity against demand",
+            "description": "Doses the runs as they are can make against the forecasts, per "
+                           "ISO week, product and region, with the gap.  Roles: admin, "
+                           "planner, qa, logistics, viewer.",
+            "x-roles": ["admin", "planner", "qa", "logistics", "viewer"],
+            "parameters": horizon,
+            "responses": {
+                "200": json_body("Capacity", "Capacity rows."),
+                "400": rref("BadRequest"),
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/runs/{id}/check-move": {"get": {
+            "tags": ["Planning"],
+            "operationId": "checkRunMove",
+            "summary": "Could the run move there?",
+            "description": "Asks the planner whether the run may move to the line at the "
+                           "start (keeping its synthesis duration), as PATCH "
+                           "/api/v1/runs/{id} would: line free, calendar open, no "
+                           "maintenance, isotope supply, booked orders still feasible.  "
+                           "Always 200 with `ok`; for live feedback while dragging.  "
+                           "Roles: admin, planner, qa.",
+            "x-roles": ["admin", "planner", "qa"],
+            "parameters": [
+                _path_id("The run's id."),
+                _q("line", "The line (default: the run's)."),
+                _q("start", "The new start, ISO 8601 (default: the run's).",
+                   example=TIME_EXAMPLE),
+            ],
+            "responses": {
+                "200": json_body("MoveCheck", "The verdict."),
+                "400": rref("BadRequest"),
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "404": rref("NotFound"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/routes": {"get": {
+            "tags": ["Network"],
+            "operationId": "findRoutes",
+            "summary": "Good routes from a site to a centre",
+            "description": "The Pareto-good routes (earliest arrival, latest departure, "
+                           "fewest legs) for a dose ready at `from` after `depart_after`, "
+                           "each with its legs, local times and the activity left, best "
+                           "first; with format=geojson every route's legs and stops as one "
+                           "FeatureCollection (application/geo+json), each feature's "
+                           "properties giving the index of its `route`.  Account managers "
+                           "may ask only for their own centres.  Roles: admin, planner, "
+                           "account_manager, qa, logistics, viewer.",
+            "x-roles": list(ROLES),
+            "parameters": [
+                _q("from", "Site (or hub) id.", required=True),
+                _q("to", "Centre (or hub) id.", required=True),
+                _q("depart_after", "When the dose is ready, ISO 8601.", required=True,
+                   example=TIME_EXAMPLE),
+                _q("product", "Product id; without it activities are not computed."),
+                _q("activity", "Activity at departure, e.g. 7.4GBq (default: the "
+                               "product's dose)."),
+                _q("admin_start", "Start of the administration window, ISO 8601."),
+                _q("admin_end", "End of the administration window, ISO 8601."),
+                _q("max_legs", "At most this many legs (default 6).",
+                   dict(int64, minimum=0, maximum=16)),
+                _q("window_s", "Doses ready up to this long after depart_after (default "
+                               "24 h).", dict(int64, minimum=0, maximum=604800)),
+                _q("format", "json (default) or geojson.",
+                   {"type": "string", "enum": ["json", "geojson"]}),
+            ],
+            "responses": {
+                "200": {"description": "The routes.",
+                        "content": {
+                            "application/json": {"schema": _ref("RouteList")},
+                            "application/geo+json": {"schema": _ref("FeatureCollection")},
+                        }},
+                "400": rref("BadRequest"),
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/network.geojson": {"get": {
+            "tags": ["Network"],
+            "operationId": "getNetwork",
+            "summary": "The network as GeoJSON",
+            "description": "Sites, hubs and centres as Points and lanes as LineStrings "
+                           "(RFC 7946).  Roles: admin, planner, account_manager, qa, "
+                           "logistics, viewer.",
+            "x-roles": list(ROLES),
+            "responses": {
+                "200": {"description": "The network.",
+                        "content": {"application/geo+json": {
+                            "schema": _ref("FeatureCollection")}}},
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/shipments/{id}/events": {
+            "parameters": [shipment_id],
+            "post": {
+                "tags": ["Network"],
+                "operationId": "reportShipmentEvent",
+                "summary": "Report a leg departed, arrived, late or cancelled",
+                "description": "Updates the leg (and the shipment) and, for a late or "
+                               "cancelled leg, re-plans from where the dose is: still on "
+                               "plan, a proposal (stored; accept it to change the legs), or "
+                               "cannot be saved (the shipment is marked late), with the "
+                               "reason.  One transaction with audit entries; the changes "
+                               "reach the change feed and event stream.  Roles: admin, "
+                               "logistics.",
+                "x-roles": not_reporting,
+                "parameters": [pref("IdempotencyKey"), pref("XReason")],
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": _ref("ShipmentEvent")}}},
+                "responses": {
+                    "200": dict(json_body("ShipmentEventResult", "Recorded."),
+                                headers=dict(REPLAY_HEADER)),
+                    "400": rref("BadRequest"),
+                    "401": rref("Unauthorized"),
+                    "403": rref("Forbidden"),
+                    "404": rref("NotFound"),
+                    "413": rref("PayloadTooLarge"),
+                    "422": rref("UnprocessableEntity"),
+                    "500": rref("InternalError"),
+                },
+            },
+        },
+        "/api/v1/shipments/{id}/reroute": {
+            "parameters": [shipment_id],
+            "get": {
+                "tags": ["Network"],
+                "operationId": "listReroutes",
+                "summary": "Re-routing proposals of a shipment",
+                "description": "Every proposal made for the shipment, newest first.  "
+                               "Account managers only for their centres' shipments.  Roles: "
+                               "admin, planner, account_manager, qa, logistics, viewer.",
+                "x-roles": list(ROLES),
+                "responses": {
+                    "200": json_body("RerouteProposalList", "The proposals."),
+                    "401": rref("Unauthorized"),
+                    "403": rref("Forbidden"),
+                    "404": rref("NotFound"),
+                    "422": rref("UnprocessableEntity"),
+                    "500": rref("InternalError"),
+                },
+            },
+        },
+        "/api/v1/shipments/{id}/reroute/{proposal_id}/accept": decision(
+            "accept", "Accept a re-routing proposal",
+            "Replaces the shipment's legs from the proposal's from_seq on with its legs, "
+            "in one transaction with audit entries; older open proposals are superseded."),
+        "/api/v1/shipments/{id}/reroute/{proposal_id}/reject": decision(
+            "reject", "Reject a re-routing proposal", "Marks the proposal rejected."),
+    }
+
+
 DESCRIPTION = """\
 The public API of becquerel-server, the single source of truth for \
 radiopharmaceutical supply planning: sites, lines, products, runs, \
@@ -1250,10 +1833,12 @@ activities are in becquerel; durations in seconds.
 def document():
     paths = {}
     paths.update(other_paths())
+    paths.update(planning_network_paths())
     for etype in ENTITY_TYPES:
         paths.update(collection_paths(etype))
 
     schemas = common_schemas()
+    schemas.update(planning_network_schemas())
     for etype in ENTITY_TYPES:
         schemas.update(entity_schemas(etype))
 
@@ -1263,6 +1848,10 @@ def document():
                                         "that clients keep their copy current with."},
         {"name": "Audit", "description": "The append-only, hash-chained audit trail."},
         {"name": "Meta", "description": "Health and this document."},
+        {"name": "Planning", "description": "Proposals for production runs, capacity "
+                                            "against demand, and run moves."},
+        {"name": "Network", "description": "Routes, the network as GeoJSON, shipment "
+                                           "events and re-routing."},
     ]
     for etype in ENTITY_TYPES:
         tags.append({"name": camel(etype["plural"]), "description": etype["doc"]})

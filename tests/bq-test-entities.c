@@ -80,6 +80,11 @@ bq_test_make_entity (const BqEntityType *type,
           product->supply_window_s = 36 * HOUR;
           product->max_doses_per_run = 10;
           product->max_activity_eos_bq = 1e11;
+          product->order_cutoff_s = 48 * HOUR;
+          product->order_cutoff_weekday = 2;
+          product->order_cutoff_local = 12 * 60;
+          product->hold_duration_s = 20 * 60;
+          product->slot_offering = BQ_SLOT_OFFERING_POOL;
         }
     }
   else if (type == &bq_centre_type)
@@ -92,6 +97,7 @@ bq_test_make_entity (const BqEntityType *type,
       centre->timezone = g_strdup ("Europe/Berlin");
       centre->latitude = 52.526;
       centre->longitude = 13.376;
+      centre->order_cutoff_s = full ? 72 * HOUR : 0;
     }
   else if (type == &bq_hub_type)
     {
@@ -143,6 +149,8 @@ bq_test_make_entity (const BqEntityType *type,
       slot->status = full ? BQ_SLOT_HELD : BQ_SLOT_OPEN;
       slot->hold_expires = full ? T0 + 2 * HOUR : BQ_TIME_UNSET;
       slot->held_by = full ? g_strdup ("user-1") : NULL;
+      /* Doses held stay 0: the model tests fill the slot to capacity. */
+      slot->order_cutoff = full ? T0 - DAY : BQ_TIME_UNSET;
     }
   else if (type == &bq_order_type)
     {

@@ -360,7 +360,77 @@ test_counts (void)
   g_assert_cmpuint (network_list (net, &bq_run_type)->len, >, 0);
   g_assert_cmpuint (network_list (net, &bq_order_type)->len, >, 0);
   g_assert_cmpuint (network_list (net, &bq_shipment_type)->len, >, 0);
-  g_assert_cmpuint (network_list (net, &bq_slot_type)->len, ==, 0);
+  /* Every run offers its capacity as slots. */
+  g_assert_cmpuint (network_list (net, &bq_slot_type)->len, >, network_list (net, &bq_run_type)->len);
+}
+
+/* Slots hold the orders that claim them: claimed counts them exactly, a
+ * run offers no more than it makes, and quotas go to their own centres. */
+static void
+test_slots (void)
+{
+  g_autoptr(Network) net = network_default ();
+  GPtrArray *slots = network_list (net, &bq_slot_type);
+  GPtrArray *orders = network_list (net, &bq_order_type);
+  GPtrArray *runs = network_list (net, &bq_run_type);
+  g_autoptr(GHashTable) claims = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) offered = g_hash_table_new (g_str_hash, g_str_equal);
+  guint quotas = 0, pools = 0, claimed = 0;
+
+  for (guint i = 0; i < orders->len; i++)
+    {
+      const BqOrder *order = g_ptr_array_index (orders, i);
+
+      if (order->status == BQ_ORDER_CANCELLED)
+        continue;
+      g_assert_nonnull (order->slot_id);
+      g_hash_table_insert (claims, order->slot_id,
+                           GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (claims, order->slot_id)) + 1));
+    }
+  for (guint i = 0; i < slots->len; i++)
+    {
+      const BqSlot *slot = g_ptr_array_index (slots, i);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (bq_entity_validate (slot, &error));
+      g_assert_cmpint (slot->claimed, ==, GPOINTER_TO_INT (g_hash_table_lookup (claims, slot->base.id)));
+      g_assert_cmpint (slot->held, ==, 0);
+      g_hash_table_insert (offered, slot->run_id,
+                           GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (offered, slot->run_id)) +
+                                            (int) slot->capacity));
+      if (slot->centre_id != NULL)
+        quotas++;
+      else
+        pools++;
+      claimed += slot->claimed;
+    }
+  for (guint i = 0; i < orders->len; i++)
+    {
+      const BqOrder *order = g_ptr_array_index (orders, i);
+
+      if (order->status == BQ_ORDER_CANCELLED)
+        continue;
+      for (guint k = 0; k < slots->len; k++)
+        {
+          const BqSlot *slot = g_ptr_array_index (slots, k);
+
+          if (strcmp (slot->base.id, order->slot_id) != 0)
+            continue;
+          g_assert_cmpstr (slot->run_id, ==, order->run_id);
+          if (slot->centre_id != NULL)
+            g_assert_cmpstr (slot->centre_id, ==, order->centre_id);
+        }
+    }
+  for (guint i = 0; i < runs->len; i++)
+    {
+      const BqRun *run = g_ptr_array_index (runs, i);
+
+      g_assert_cmpint (GPOINTER_TO_INT (g_hash_table_lookup (offered, run->base.id)), ==,
+                       run->dose_capacity);
+    }
+  g_assert_cmpuint (quotas, >, 0);
+  g_assert_cmpuint (pools, >, 0);
+  g_assert_cmpuint (claimed, >, 100);
 }
 
 static void
@@ -1247,6 +1317,7 @@ main (int   argc,
   g_test_add_func ("/demo/runs/statuses", test_statuses);
   g_test_add_func ("/demo/runs/statuses-before-start", test_statuses_before_start);
   g_test_add_func ("/demo/orders/served", test_orders);
+  g_test_add_func ("/demo/slots/claims", test_slots);
   g_test_add_func ("/demo/shipments/routes", test_shipments);
   g_test_add_func ("/demo/lanes", test_lanes);
   g_test_add_func ("/demo/build/sweep", test_sweep);

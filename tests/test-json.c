@@ -211,7 +211,7 @@ test_encode_unset (void)
                      " \"centre_id\": null, \"region\": \"europe\","
                      " \"delivery_date\": \"2026-12-02T08:00:00Z\", \"capacity\": 4,"
                      " \"claimed\": 0, \"status\": \"open\", \"hold_expires\": null,"
-                     " \"held_by\": null}");
+                     " \"held_by\": null, \"held\": 0, \"order_cutoff\": null}");
 
   /* Even an invalid entity encodes without a crash: a bad enum and an
    * unrepresentable time are null. */

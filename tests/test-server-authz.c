@@ -133,6 +133,16 @@ typedef enum {
   FIXED_EVENTS,
   FIXED_AUDIT,
   FIXED_AUDIT_VERIFY,
+  FIXED_PLAN,
+  FIXED_PLAN_APPLY,
+  FIXED_CAPACITY,
+  FIXED_CHECK_MOVE,
+  FIXED_ROUTES,
+  FIXED_NETWORK,
+  FIXED_SHIPMENT_EVENT,
+  FIXED_REROUTE_LIST,
+  FIXED_REROUTE_ACCEPT,
+  FIXED_REROUTE_REJECT,
   N_FIXED
 } Fixed;
 
@@ -153,7 +163,41 @@ static const struct {
   /* The audit trail is for administrators and QA. */
   { "audit/list",     "GET",    "/api/v1/audit",        { 200, 403, 403, 200, 403, 403 }, 401 },
   { "audit/verify",   "GET",    "/api/v1/audit/verify", { 200, 403, 403, 200, 403, 403 }, 401 },
+  /* Proposals are for planners; capacity for everyone but account
+   * managers; checking a move for whoever may update runs. */
+  { "plan/get",       "GET",    "/api/v1/plan",         { 200, 200, 403, 403, 403, 403 }, 401 },
+  { "plan/apply",     "POST",   "/api/v1/plan/apply",   { 200, 200, 403, 403, 403, 403 }, 401 },
+  { "capacity",       "GET",    "/api/v1/capacity",     { 200, 200, 403, 200, 200, 200 }, 401 },
+  { "runs/check-move", "GET",   "/api/v1/runs/{id}/check-move", { 200, 200, 403, 200, 403, 403 }, 401 },
+  /* Routes to am-europe's own centre; the network is reference data. */
+  { "routes",         "GET",    "/api/v1/routes",       { 200, 200, 200, 200, 200, 200 }, 401 },
+  { "network",        "GET",    "/api/v1/network.geojson", { 200, 200, 200, 200, 200, 200 }, 401 },
+  /* Events and decisions are logistics' (an unknown proposal: 404). */
+  { "shipments/events", "POST", "/api/v1/shipments/{id}/events", { 200, 403, 403, 403, 200, 403 }, 401 },
+  { "shipments/reroute", "GET", "/api/v1/shipments/{id}/reroute", { 200, 200, 200, 200, 200, 200 }, 401 },
+  { "shipments/reroute/accept", "POST", "/api/v1/shipments/{id}/reroute/{proposal_id}/accept",
+    { 404, 403, 403, 403, 404, 403 }, 401 },
+  { "shipments/reroute/reject", "POST", "/api/v1/shipments/{id}/reroute/{proposal_id}/reject",
+    { 404, 403, 403, 403, 404, 403 }, 401 },
 };
+
+/* The first entity of @type whose @field is @value, or NULL. */
+static gpointer
+first_where (BqStore            *store,
+             const BqEntityType *type,
+             const char         *field,
+             const char         *value)
+{
+  g_autoptr(BqQuery) query = bq_query_new (type);
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bq_query_where_equals (query, field, value);
+  bq_query_set_limit (query, 1, 0);
+  found = bq_store_query (store, query, &error);
+  g_assert_no_error (error);
+  return found->len > 0 ? g_steal_pointer (&found->pdata[0]) : NULL;
+}
 
 /* ------------------------------------------------------------------- world */
 
@@ -841,6 +885,44 @@ run_fixed_case (World    *w,
     path = g_strdup ("/api/v1/changes?limit=50");
   else if (route == FIXED_AUDIT)
     path = g_strdup ("/api/v1/audit?limit=5");
+  else if (route == FIXED_PLAN || route == FIXED_CAPACITY)
+    path = g_strdup_printf ("%s?from=2026-11-30&weeks=1", fixed_routes[route].path);
+  else if (route == FIXED_PLAN_APPLY)
+    {
+      /* A horizon without forecasts: nothing to change, for anyone. */
+      path = g_strdup (fixed_routes[route].path);
+      body = g_strdup_printf ("{\"from\":\"2030-06-03\",\"weeks\":1,\"basis_revision\":%"
+                              G_GINT64_FORMAT "}", revision);
+    }
+  else if (route == FIXED_CHECK_MOVE)
+    path = g_strdup ("/api/v1/runs/run-nl-pet-1-20261208-1/check-move?start=2026-12-08T15:00:00Z");
+  else if (route == FIXED_ROUTES)
+    path = g_strdup ("/api/v1/routes?from=site-nl-pet&to=centre-de-muc-tum"
+                     "&depart_after=2026-12-02T08:00:00Z");
+  else if (route == FIXED_SHIPMENT_EVENT)
+    {
+      g_autoptr(BqShipmentLeg) leg = first_where (w->ts->store, &bq_shipment_leg_type, "status",
+                                                  "planned");
+
+      g_assert_nonnull (leg);
+      path = g_strdup_printf ("/api/v1/shipments/%s/events", leg->shipment_id);
+      body = g_strdup_printf ("{\"leg_id\":\"%s\",\"kind\":\"departed\"}",
+                              bq_entity_get_id (leg));
+    }
+  else if (route == FIXED_REROUTE_LIST || route == FIXED_REROUTE_ACCEPT ||
+           route == FIXED_REROUTE_REJECT)
+    {
+      g_autoptr(BqShipment) shipment = first_where (w->ts->store, &bq_shipment_type, "centre_id",
+                                                    "centre-de-muc-tum");
+
+      g_assert_nonnull (shipment);
+      if (route == FIXED_REROUTE_LIST)
+        path = g_strdup_printf ("/api/v1/shipments/%s/reroute", bq_entity_get_id (shipment));
+      else
+        path = g_strdup_printf ("/api/v1/shipments/%s/reroute/no-such-proposal/%s",
+                                bq_entity_get_id (shipment),
+                                route == FIXED_REROUTE_ACCEPT ? "accept" : "reject");
+    }
   else
     path = g_strdup (fixed_routes[route].path);
 

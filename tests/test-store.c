@@ -610,7 +610,7 @@ test_schema_matches_descriptors (Fixture       *f,
   {
     static const char * const server_tables[] = {
       "credentials", "sessions", "login_failures", "audit_log", "idempotency_keys",
-      "tombstone_scope", NULL
+      "tombstone_scope", "reroute_proposals", NULL
     };
     g_autoptr(sqlite3_stmt) tables = NULL;
 

@@ -25,6 +25,7 @@
 #include "bq-core.h"
 #include "bq-cli-route.h"
 #include "bq-cli-plan.h"
+#include "bq-cli-slots.h"
 
 #define PROGRAM_NAME "becquerel-cli"
 
@@ -981,6 +982,8 @@ static const Command commands[] = {
   { "network", bq_cli_network, N_("The distribution network, as text or GeoJSON") },
   { "plan", bq_cli_plan, N_("Propose runs for the forecasts; --apply to accept") },
   { "capacity", bq_cli_capacity, N_("Capacity of the plan against demand per week") },
+  { "slots", bq_cli_slots, N_("A centre's slot calendar: doses left and cut-offs") },
+  { "book", bq_cli_book, N_("Rank the feasible slots for a patient order and book the best") },
 };
 
 static void

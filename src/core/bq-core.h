@@ -13,4 +13,5 @@
 #include "bq-demo.h"
 #include "bq-plan.h"
 #include "bq-route.h"
+#include "bq-slots.h"
 #include "bq-geojson.h"

@@ -38,6 +38,7 @@
 #include "bq-demo.h"
 #include "bq-demo-private.h"
 #include "bq-nuclide.h"
+#include "bq-slots.h"
 
 #define MINUTE       G_GINT64_CONSTANT (60)
 #define HOUR         (60 * MINUTE)
@@ -176,6 +177,7 @@ typedef struct {
   GPtrArray *shipments;
   GPtrArray *legs;
   GPtrArray *orders;
+  GPtrArray *slots;
 
   GPtrArray  *site_tz;      /* GTimeZone, parallel to bq_demo_sites */
   GPtrArray  *centre_tz;
@@ -377,6 +379,23 @@ build_places (Builder *b)
       product->supply_window_s = spec->supply_window_s;
       product->max_doses_per_run = spec->max_doses;
       product->max_activity_eos_bq = spec->max_activity_bq;
+      /* Ordering (issue 7): Lu-177 doses are booked against centre quotas
+       * until production is committed two days before calibration;
+       * Ac-225 comes from a regional pool, ordered by Wednesday noon the
+       * week before. */
+      if (i == BQ_DEMO_MAKES_LU177)
+        {
+          product->order_cutoff_s = 2 * DAY;
+          product->slot_offering = BQ_SLOT_OFFERING_QUOTA;
+        }
+      else
+        {
+          product->order_cutoff_s = 7 * DAY;
+          product->order_cutoff_weekday = 3;
+          product->order_cutoff_local = 12 * 60;
+          product->hold_duration_s = 30 * MINUTE;
+          product->slot_offering = BQ_SLOT_OFFERING_POOL;
+        }
       g_ptr_array_add (b->products, product);
     }
 
@@ -1445,6 +1464,190 @@ build_orders (Builder *b)
   finish_shipments (b);
 }
 
+/* ------------------------------------------------------------------ slots */
+
+/* 00:00 UTC of the local calendar date of @t. */
+static gint64
+date_of (GTimeZone *tz,
+         gint64     t)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (t);
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+  g_autoptr(GDateTime) date = g_date_time_new_utc (g_date_time_get_year (local),
+                                                   g_date_time_get_month (local),
+                                                   g_date_time_get_day_of_month (local),
+                                                   0, 0, 0);
+  return g_date_time_to_unix (date);
+}
+
+static BqSlot *
+add_slot (Builder       *b,
+          const RunInfo *info,
+          const BqCentre *centre,
+          gint64         delivery_date,
+          gint64         capacity,
+          GPtrArray     *orders)    /* the orders it holds, or NULL */
+{
+  const BqProduct *product = g_ptr_array_index (b->products, info->product);
+  const BqDemoSite *site = &bq_demo_sites[info->site];
+  const BqRun *run = info->run;
+  BqSlot *slot = bq_slot_new ();
+  gboolean requested = FALSE;
+
+  /* The ids bq_slot_engine_reconcile_run() gives, so it adopts these. */
+  slot->base.id = centre != NULL
+                  ? g_strdup_printf ("slot-%s-%s", run->base.id, centre->base.id)
+                  : g_strdup_printf ("slot-%s-pool-%s", run->base.id, site->region);
+  slot->run_id = g_strdup (run->base.id);
+  slot->centre_id = centre != NULL ? g_strdup (centre->base.id) : NULL;
+  slot->region = g_strdup (centre != NULL ? centre->region : site->region);
+  slot->delivery_date = delivery_date;
+  slot->capacity = capacity;
+  slot->order_cutoff = bq_slot_cutoff (product, centre, site->timezone, run->calibration_time);
+  for (guint i = 0; orders != NULL && i < orders->len; i++)
+    {
+      BqOrder *order = g_ptr_array_index (orders, i);
+
+      g_free (order->slot_id);
+      order->slot_id = g_strdup (slot->base.id);
+      requested |= order->status == BQ_ORDER_REQUESTED;
+      slot->claimed++;
+    }
+  if (run->status == BQ_RUN_FAILED || run->status == BQ_RUN_CANCELLED)
+    slot->status = BQ_SLOT_RELEASED;
+  else if (run->status == BQ_RUN_SHIPPED)
+    slot->status = BQ_SLOT_SHIPPED;
+  else if (slot->claimed == 0)
+    slot->status = BQ_SLOT_OPEN;
+  else
+    slot->status = requested ? BQ_SLOT_CLAIMED : BQ_SLOT_CONFIRMED;
+  g_ptr_array_add (b->slots, slot);
+  return slot;
+}
+
+/* Every run's capacity as slots: Lu-177 as quotas for the centres that
+ * ordered or forecast it (three quarters of the run by forecast, never
+ * fewer than ordered) and the rest in the site region's pool; Ac-225 as
+ * the pool only.  Orders claim a dose of their centre's quota, or of the
+ * pool, so slot.claimed counts them exactly. */
+static void
+build_slots (Builder *b)
+{
+  g_autoptr(GHashTable) by_run = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                                        (GDestroyNotify) g_ptr_array_unref);
+  g_autoptr(GHashTable) forecast = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < b->orders->len; i++)
+    {
+      BqOrder *order = g_ptr_array_index (b->orders, i);
+      GPtrArray *list;
+
+      if (order->run_id == NULL || order->status == BQ_ORDER_CANCELLED)
+        continue;
+      list = g_hash_table_lookup (by_run, order->run_id);
+      if (list == NULL)
+        {
+          list = g_ptr_array_new ();
+          g_hash_table_insert (by_run, order->run_id, list);
+        }
+      g_ptr_array_add (list, order);
+    }
+  for (guint i = 0; i < b->forecasts->len; i++)
+    {
+      const BqForecast *f = g_ptr_array_index (b->forecasts, i);
+
+      g_hash_table_insert (forecast,
+                           g_strdup_printf ("%s|%s|%" G_GINT64_FORMAT, f->centre_id,
+                                            f->product_id, f->week_start),
+                           GINT_TO_POINTER ((int) f->doses));
+    }
+
+  for (guint r = 0; r < b->run_info->len; r++)
+    {
+      const RunInfo *info = &g_array_index (b->run_info, RunInfo, r);
+      const BqRun *run = info->run;
+      const BqProduct *product = g_ptr_array_index (b->products, info->product);
+      const BqDemoSite *site = &bq_demo_sites[info->site];
+      GTimeZone *site_tz = g_ptr_array_index (b->site_tz, info->site);
+      GPtrArray *orders = g_hash_table_lookup (by_run, run->base.id);
+      gint64 pool_date = date_of (site_tz, run->calibration_time);
+      gint64 week = b->start + info->week * WEEK;
+      gint64 given = 0, weight_total = 0;
+      g_autofree gint64 *weights = g_new0 (gint64, b->centres->len);
+      g_autofree gint64 *quota = g_new0 (gint64, b->centres->len);
+      g_autofree gint64 *ordered = g_new0 (gint64, b->centres->len);
+      g_autofree gint64 *first_admin = g_new0 (gint64, b->centres->len);
+      g_autoptr(GPtrArray) pool_orders = g_ptr_array_new ();
+
+      if (product->slot_offering == BQ_SLOT_OFFERING_POOL ||
+          run->status == BQ_RUN_FAILED || run->status == BQ_RUN_CANCELLED)
+        {
+          add_slot (b, info, NULL, pool_date, MAX (run->dose_capacity, orders ? orders->len : 0),
+                    orders);
+          continue;
+        }
+
+      for (guint c = 0; c < b->centres->len; c++)
+        {
+          const BqCentre *centre = g_ptr_array_index (b->centres, c);
+          g_autofree char *key = NULL;
+
+          if (strcmp (centre->region, site->region) != 0)
+            continue;
+          key = g_strdup_printf ("%s|%s|%" G_GINT64_FORMAT, centre->base.id, product->base.id,
+                                 week);
+          weights[c] = GPOINTER_TO_INT (g_hash_table_lookup (forecast, key));
+          weight_total += weights[c];
+        }
+      for (guint i = 0; orders != NULL && i < orders->len; i++)
+        {
+          const BqOrder *order = g_ptr_array_index (orders, i);
+
+          for (guint c = 0; c < b->centres->len; c++)
+            if (strcmp (((BqCentre *) g_ptr_array_index (b->centres, c))->base.id,
+                        order->centre_id) == 0)
+              {
+                if (ordered[c]++ == 0 || order->admin_start < first_admin[c])
+                  first_admin[c] = order->admin_start;
+                break;
+              }
+        }
+      for (guint c = 0; c < b->centres->len; c++)
+        {
+          if (weight_total > 0)
+            quota[c] = (gint64) floor (0.75 * run->dose_capacity * weights[c] / weight_total);
+          quota[c] = MAX (quota[c], ordered[c]);
+          given += quota[c];
+        }
+      /* Orders come first; trim the forecast shares that do not fit. */
+      for (guint c = 0; given > run->dose_capacity && c < b->centres->len; c++)
+        {
+          gint64 spare = MIN (quota[c] - ordered[c], given - run->dose_capacity);
+
+          quota[c] -= spare;
+          given -= spare;
+        }
+      for (guint c = 0; c < b->centres->len; c++)
+        {
+          const BqCentre *centre = g_ptr_array_index (b->centres, c);
+          g_autoptr(GPtrArray) mine = g_ptr_array_new ();
+
+          if (quota[c] == 0)
+            continue;
+          for (guint i = 0; orders != NULL && i < orders->len; i++)
+            if (strcmp (((BqOrder *) g_ptr_array_index (orders, i))->centre_id,
+                        centre->base.id) == 0)
+              g_ptr_array_add (mine, g_ptr_array_index (orders, i));
+          add_slot (b, info, centre,
+                    ordered[c] > 0 ? date_of (g_ptr_array_index (b->centre_tz, c), first_admin[c])
+                                   : pool_date,
+                    quota[c], mine);
+        }
+      if (run->dose_capacity > given)
+        add_slot (b, info, NULL, pool_date, run->dose_capacity - given, pool_orders);
+    }
+}
+
 /* ----------------------------------------------------------------- public */
 
 gint64
@@ -1501,6 +1704,7 @@ builder_init (Builder             *b,
   b->shipments = g_ptr_array_new_with_free_func (bq_entity_free);
   b->legs = g_ptr_array_new_with_free_func (bq_entity_free);
   b->orders = g_ptr_array_new_with_free_func (bq_entity_free);
+  b->slots = g_ptr_array_new_with_free_func (bq_entity_free);
 
   b->site_tz = g_ptr_array_new_with_free_func ((GDestroyNotify) g_time_zone_unref);
   b->centre_tz = g_ptr_array_new_with_free_func ((GDestroyNotify) g_time_zone_unref);
@@ -1524,8 +1728,8 @@ builder_finish (Builder *b)
   GPtrArray *all = g_ptr_array_new_with_free_func (bq_entity_free);
   GPtrArray **parts[] = {
     &b->sites, &b->lines, &b->products, &b->centres, &b->hubs, &b->users,
-    &b->runs, &b->forecasts, &b->maintenance, &b->qc_results, &b->lanes, &b->slas, &b->shipments,
-    &b->legs, &b->orders,
+    &b->runs, &b->forecasts, &b->maintenance, &b->qc_results, &b->slots, &b->lanes, &b->slas,
+    &b->shipments, &b->legs, &b->orders,
   };
 
   /* The helpers point into the entities: free them first. */
@@ -1574,6 +1778,7 @@ bq_demo_build (const BqDemoOptions *options)
   fail_some_runs (&b, failed, &n_failed);
   build_qc_results (&b, failed, n_failed);
   build_orders (&b);
+  build_slots (&b);
   return builder_finish (&b);
 }
 

@@ -111,6 +111,9 @@ static const char * const run_status_nicks[] = {
 static const char * const slot_status_nicks[] = {
   "open", "held", "claimed", "confirmed", "shipped", "released", NULL
 };
+static const char * const slot_offering_nicks[] = {
+  "quota", "pool", NULL
+};
 static const char * const order_status_nicks[] = {
   "requested", "confirmed", "shipped", "administered", "cancelled", NULL
 };
@@ -294,6 +297,11 @@ static const BqField product_fields[] = {
   FIELD (BqProduct, supply_window_s, BQ_FIELD_INT, NONNEG),
   FIELD (BqProduct, max_doses_per_run, BQ_FIELD_INT, NONNEG),
   FIELD (BqProduct, max_activity_eos_bq, BQ_FIELD_DOUBLE, POS),
+  FIELD (BqProduct, order_cutoff_s, BQ_FIELD_INT, NONNEG),
+  FIELD (BqProduct, order_cutoff_weekday, BQ_FIELD_INT, NONNEG),
+  FIELD (BqProduct, order_cutoff_local, BQ_FIELD_INT, NONNEG),
+  FIELD (BqProduct, hold_duration_s, BQ_FIELD_INT, NONNEG),
+  ENUM (BqProduct, slot_offering, 0, slot_offering_nicks),
 };
 
 static gboolean
@@ -306,8 +314,15 @@ validate_product (gconstpointer entity,
 
   if (!validate_weekdays (product->supply_weekdays, "supply_weekdays", error) ||
       !validate_day_minutes (product->supply_arrival_local, 1439, "supply_arrival_local",
-                             error))
+                             error) ||
+      !validate_day_minutes (product->order_cutoff_local, 1439, "order_cutoff_local", error))
     return FALSE;
+  if (product->order_cutoff_weekday > 7)
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_OUT_OF_RANGE, "order_cutoff_weekday",
+                          "1 is Monday and 7 Sunday (0: no weekday rule)");
+      return FALSE;
+    }
 
   nuclide = bq_nuclide_lookup (product->nuclide, &local_error);
   if (nuclide == NULL)
@@ -338,6 +353,7 @@ static const BqField centre_fields[] = {
   FIELD (BqCentre, timezone, BQ_FIELD_STRING, REQ),
   FIELD (BqCentre, latitude, BQ_FIELD_DOUBLE, REQ),
   FIELD (BqCentre, longitude, BQ_FIELD_DOUBLE, REQ),
+  FIELD (BqCentre, order_cutoff_s, BQ_FIELD_INT, NONNEG),
 };
 
 static gboolean
@@ -460,6 +476,8 @@ static const BqField slot_fields[] = {
   ENUM (BqSlot, status, 0, slot_status_nicks),
   FIELD (BqSlot, hold_expires, BQ_FIELD_TIME, 0),
   REF (BqSlot, held_by, 0, "user"),
+  FIELD (BqSlot, held, BQ_FIELD_INT, NONNEG),
+  FIELD (BqSlot, order_cutoff, BQ_FIELD_TIME, 0),
 };
 
 static gboolean
@@ -473,6 +491,20 @@ validate_slot (gconstpointer entity,
       bq_model_set_error (error, BQ_MODEL_ERROR_INVALID, "claimed",
                           "%" G_GINT64_FORMAT " doses claimed but the slot has only %"
                           G_GINT64_FORMAT, slot->claimed, slot->capacity);
+      return FALSE;
+    }
+  if (slot->claimed + slot->held > slot->capacity)
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_INVALID, "held",
+                          "%" G_GINT64_FORMAT " doses claimed and %" G_GINT64_FORMAT
+                          " held but the slot has only %" G_GINT64_FORMAT,
+                          slot->claimed, slot->held, slot->capacity);
+      return FALSE;
+    }
+  if (slot->held > 0 && (slot->held_by == NULL || slot->hold_expires == BQ_TIME_UNSET))
+    {
+      bq_model_set_error (error, BQ_MODEL_ERROR_MISSING_FIELD, "held_by",
+                          "held doses need the user holding them and when the hold expires");
       return FALSE;
     }
   if (slot->centre_id == NULL && slot->region == NULL)

@@ -155,6 +155,12 @@ typedef enum {
   BQ_ORDER_CANCELLED,
 } BqOrderStatus;
 
+/* How a product's run capacity is offered (issue 7). */
+typedef enum {
+  BQ_SLOT_OFFERING_QUOTA,  /* quotas per centre, the rest in a regional pool */
+  BQ_SLOT_OFFERING_POOL,   /* one pool per region, first come first served */
+} BqSlotOffering;
+
 typedef enum {
   BQ_LANE_GROUND,     /* courier by road, on demand or scheduled */
   BQ_LANE_FLIGHT,     /* scheduled flight */
@@ -237,6 +243,13 @@ typedef struct {
                                        0 = until the next one */
   gint64   max_doses_per_run;       /* 0 = no limit */
   double   max_activity_eos_bq;     /* NAN = no limit */
+  /* Ordering (issue 7).  0 means no constraint / the default. */
+  gint64   order_cutoff_s;          /* orders close this long before calibration */
+  gint64   order_cutoff_weekday;    /* 1 = Monday … 7 = Sunday: and on the last such
+                                       day (site time) before that; 0 = no weekday rule */
+  gint64   order_cutoff_local;      /* at this time, minutes after local midnight */
+  gint64   hold_duration_s;         /* a hold lasts this long; 0 = 15 min */
+  BqSlotOffering slot_offering;     /* quotas per centre (default) or regional pools */
 } BqProduct;
 
 /* A treatment centre that orders doses. */
@@ -249,6 +262,7 @@ typedef struct {
   char    *timezone;
   double   latitude;
   double   longitude;
+  gint64   order_cutoff_s;  /* overrides the product's when > 0 (issue 7) */
 } BqCentre;
 
 /* An airport or courier hub that legs pass through. */
@@ -296,6 +310,9 @@ typedef struct {
   BqSlotStatus status;
   gint64       hold_expires;   /* optional */
   char        *held_by;        /* optional: user id */
+  gint64       held;           /* doses held by held_by until hold_expires (issue 7);
+                                  claimed + held <= capacity */
+  gint64       order_cutoff;   /* optional: no claims from then on */
 } BqSlot;
 
 /* A dose for one pseudonymous patient at one centre. */

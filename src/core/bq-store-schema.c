@@ -377,12 +377,54 @@ static const char migration_plan[] =
   "CREATE INDEX maintenance_blocks_line_id_start_time\n"
   "  ON maintenance_blocks (line_id, start_time);\n";
 
+/* The slot engine (issue 7): ordering cut-offs, hold durations and how a
+ * product's capacity is offered; doses held in a slot and its cut-off.
+ * Defaults keep what was written before as it was: no cut-off, 15 min
+ * holds, centre quotas. */
+static const char migration_slots[] =
+  "ALTER TABLE products ADD COLUMN order_cutoff_s INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE products ADD COLUMN order_cutoff_weekday INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE products ADD COLUMN order_cutoff_local INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE products ADD COLUMN hold_duration_s INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE products ADD COLUMN slot_offering TEXT NOT NULL DEFAULT 'quota'\n"
+  "  CHECK (slot_offering IN ('quota', 'pool'));\n"
+  "ALTER TABLE centres ADD COLUMN order_cutoff_s INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE slots ADD COLUMN held INTEGER NOT NULL DEFAULT 0;\n"
+  "ALTER TABLE slots ADD COLUMN order_cutoff INTEGER;\n"
+  "CREATE INDEX slots_region_delivery_date ON slots (region, delivery_date);\n"
+  "CREATE INDEX slots_delivery_date ON slots (delivery_date);\n";
+
+/* Re-routing proposals the server stores when a leg of a shipment is late
+ * or cancelled (issue 6): the new legs as JSON, accepted or rejected by
+ * logistics.  Not an entity: clients read them through the shipment's
+ * /reroutes, and accepting one changes the legs, which are. */
+static const char migration_reroute[] =
+  "CREATE TABLE reroute_proposals (\n"
+  "  id            TEXT PRIMARY KEY NOT NULL,\n"
+  "  shipment_id   TEXT NOT NULL REFERENCES shipments (id) ON DELETE CASCADE,\n"
+  "  leg_id        TEXT NOT NULL,\n"
+  "  from_seq      INTEGER NOT NULL,\n"    /* the first leg the proposal replaces */
+  "  created_at    INTEGER NOT NULL,\n"
+  "  created_by    TEXT,\n"
+  "  revision      INTEGER NOT NULL,\n"    /* the store's, when it was made */
+  "  outcome       TEXT NOT NULL,\n"       /* on_plan, proposal, cannot_be_saved */
+  "  reason        TEXT NOT NULL,\n"
+  "  message       TEXT,\n"
+  "  reroute       TEXT NOT NULL,\n"       /* bq_reroute_to_json() */
+  "  status        TEXT NOT NULL DEFAULT 'proposed',\n"
+  "  decided_at    INTEGER,\n"
+  "  decided_by    TEXT\n"
+  ");\n"
+  "CREATE INDEX reroute_proposals_shipment_id ON reroute_proposals (shipment_id, created_at);\n";
+
 /* Index i takes a database from version i to version i + 1.  Append only. */
 static const char * const migrations[] = {
   migration_1,
   migration_2,
   migration_sla,
   migration_plan,
+  migration_slots,
+  migration_reroute,
 };
 
 /* The (start, end) pairs with an index on (end - start). */

@@ -316,6 +316,46 @@ bq_audit_append (BqStore       *store,
   return bq_store_commit (store, error);
 }
 
+gboolean
+bq_audit_append_record (BqStore     *store,
+                        gint64       at,
+                        const char  *user_id,
+                        const char  *action,
+                        const char  *kind,
+                        const char  *entity_id,
+                        gint64       revision,
+                        const char  *before_json,
+                        const char  *after_json,
+                        const char  *reason,
+                        GError     **error)
+{
+  g_autoptr(BqAuditEntry) entry = NULL;
+
+  g_return_val_if_fail (BQ_IS_STORE (store), FALSE);
+  g_return_val_if_fail (action != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  entry = g_new0 (BqAuditEntry, 1);
+  entry->at = at;
+  entry->user_id = dup_valid_utf8 (user_id);
+  entry->action = dup_valid_utf8 (action);
+  entry->reason = dup_valid_utf8 (reason);
+  entry->kind = dup_valid_utf8 (kind);
+  entry->entity_id = dup_valid_utf8 (entity_id);
+  entry->revision = revision;
+  entry->before_json = dup_valid_utf8 (before_json);
+  entry->after_json = dup_valid_utf8 (after_json);
+
+  if (!bq_store_begin (store, error))
+    return FALSE;
+  if (!append_locked (store, entry, error))
+    {
+      bq_store_rollback (store);
+      return FALSE;
+    }
+  return bq_store_commit (store, error);
+}
+
 /* ------------------------------------------------------------------ read */
 
 GPtrArray *

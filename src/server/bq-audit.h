@@ -49,6 +49,21 @@ gboolean      bq_audit_append       (BqStore       *store,
                                      const char    *reason,
                                      GError       **error);
 
+/* The same for something that is not an entity (a re-routing proposal):
+ * @kind, @entity_id, @revision and the JSON texts (any may be NULL or 0)
+ * as given. */
+gboolean      bq_audit_append_record (BqStore      *store,
+                                      gint64        at,
+                                      const char   *user_id,
+                                      const char   *action,
+                                      const char   *kind,
+                                      const char   *entity_id,
+                                      gint64        revision,
+                                      const char   *before_json,
+                                      const char   *after_json,
+                                      const char   *reason,
+                                      GError      **error);
+
 /* Entries with seq > @after_seq, oldest first, at most @limit (0: all). */
 GPtrArray    *bq_audit_list         (BqStore       *store,
                                      gint64         after_seq,

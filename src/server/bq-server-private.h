@@ -26,6 +26,7 @@ struct _BqServer {
   gboolean      https;         /* listening with TLS */
   GHashTable   *connections;   /* GSocket → Connection, bq-server-connections.c */
   guint         idle_timeout;  /* seconds; 0: never */
+  gint64        fixed_now;     /* BQ_TIME_UNSET: the real time; see bq_server_set_fixed_now() */
 };
 
 /* One request being answered: what the router found out about it. */
@@ -107,6 +108,42 @@ void      bq_server_handle_update        (BqServerRequest *request);
 void      bq_server_handle_delete        (BqServerRequest *request);
 void      bq_server_handle_changes       (BqServerRequest *request);
 void      bq_server_handle_events        (BqServerRequest *request);
+/* Planning (bq-server-plan.c). */
+void      bq_server_handle_plan_get      (BqServerRequest *request);
+void      bq_server_handle_plan_apply    (BqServerRequest *request);
+void      bq_server_handle_capacity      (BqServerRequest *request);
+void      bq_server_handle_check_move    (BqServerRequest *request);
+/* The network (bq-server-network.c). */
+void      bq_server_handle_routes        (BqServerRequest *request);
+void      bq_server_handle_network       (BqServerRequest *request);
+void      bq_server_handle_shipment_event (BqServerRequest *request);
+void      bq_server_handle_reroutes_list (BqServerRequest *request);
+void      bq_server_handle_reroute_accept (BqServerRequest *request);
+void      bq_server_handle_reroute_reject (BqServerRequest *request);
+
+/* The time planning, moves and re-routing take as now. */
+gint64    bq_server_request_domain_now   (BqServerRequest *request);
+/* Before a PATCH @body is applied to the run @before: a start_time moved
+ * without eos_time (or calibration_time) moves those by as much. */
+void      bq_server_prepare_run_move     (const BqRun     *before,
+                                          JsonObject      *body);
+/* In the open transaction of a PATCH of a run: when @after moves @before
+ * (another line or start), checks the move with the planner.  FALSE when
+ * answered (422 with the planner's code); the caller rolls back. */
+gboolean  bq_server_check_run_move       (BqServerRequest *request,
+                                          const BqRun     *before,
+                                          BqRun           *after,
+                                          JsonObject      *body);
+/* The common end of a write whose changes are already in the open
+ * transaction and audited: records the idempotent answer @text (taken),
+ * commits, replies @status, and tells event listeners about @before /
+ * @after (either may be NULL; both NULL: nobody).  Rolls back and
+ * replies the error on failure. */
+void      bq_server_finish_custom_write  (BqServerRequest *request,
+                                          guint            status,
+                                          char            *text,
+                                          gconstpointer    before,
+                                          gconstpointer    after);
 
 /* Routes @msg (bq-server-routes.c).  @websocket: it came through the
  * handler that can upgrade to a WebSocket. */

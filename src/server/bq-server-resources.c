@@ -537,6 +537,35 @@ finish_write (BqServerRequest *request,
     bq_server_events_publish (request->server, revision, before, after);
 }
 
+void
+bq_server_finish_custom_write (BqServerRequest *request,
+                               guint            status,
+                               char            *text,
+                               gconstpointer    before,
+                               gconstpointer    after)
+{
+  BqStore *store = request->server->store;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *owned = text;
+  gint64 revision;
+
+  if (!bq_server_idempotency_record (request, status, owned, &error))
+    {
+      bq_store_rollback (store);
+      bq_server_reply_gerror (request->msg, error);
+      return;
+    }
+  revision = bq_store_get_revision (store);
+  if (!bq_store_commit (store, &error))
+    {
+      bq_server_reply_gerror (request->msg, error);
+      return;
+    }
+  bq_server_reply_text (request->msg, status, g_steal_pointer (&owned));
+  if (before != NULL || after != NULL)
+    bq_server_events_publish (request->server, revision, before, after);
+}
+
 /* Fails the open transaction with @error. */
 static void
 abort_write (BqServerRequest *request,
@@ -1085,6 +1114,8 @@ bq_server_handle_update (BqServerRequest *request)
     }
 
   after = bq_entity_copy (before);
+  if (request->type == &bq_run_type)
+    bq_server_prepare_run_move (before, json_node_get_object (node));
   if (!bq_entity_update_from_json (after, node, BQ_JSON_DEFAULT, &error))
     {
       abort_write (request, error);
@@ -1116,6 +1147,13 @@ bq_server_handle_update (BqServerRequest *request)
       bq_store_rollback (store);
       bq_server_reply_error (request->msg, SOUP_STATUS_FORBIDDEN, "forbidden", message,
                              bq_policy_scope_field (request->type));
+      goto out;
+    }
+  /* A run that moves must fit where it goes (bq-server-plan.c). */
+  if (request->type == &bq_run_type &&
+      !bq_server_check_run_move (request, before, after, json_node_get_object (node)))
+    {
+      bq_store_rollback (store);
       goto out;
     }
   if (!bq_lifecycle_check_update (before, after, &error))

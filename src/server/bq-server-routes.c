@@ -15,7 +15,10 @@
 #include "bq-units.h"
 
 /* Literal segments never collide with a collection: no entity type is
- * called "session", "me", "changes", "events", "audit" or "openapi.json". */
+ * called "session", "me", "changes", "events", "audit", "openapi.json",
+ * "plan", "capacity", "routes" or "network.geojson".  Sub-resources of an
+ * item ("/runs/{id}/check-move") have more segments than any
+ * {collection} route. */
 static const BqServerRoute routes[] = {
   { "GET",    "/healthz",                  BQ_SERVER_ROUTE_PUBLIC, bq_server_handle_healthz },
   { "GET",    "/api/v1/openapi.json",      BQ_SERVER_ROUTE_PUBLIC, bq_server_handle_openapi },
@@ -26,6 +29,18 @@ static const BqServerRoute routes[] = {
   { "GET",    "/api/v1/events",            BQ_SERVER_ROUTE_WEBSOCKET, bq_server_handle_events },
   { "GET",    "/api/v1/audit",             0, bq_server_handle_audit_list },
   { "GET",    "/api/v1/audit/verify",      0, bq_server_handle_audit_verify },
+  { "GET",    "/api/v1/plan",              0, bq_server_handle_plan_get },
+  { "POST",   "/api/v1/plan/apply",        0, bq_server_handle_plan_apply },
+  { "GET",    "/api/v1/capacity",          0, bq_server_handle_capacity },
+  { "GET",    "/api/v1/runs/{id}/check-move", 0, bq_server_handle_check_move },
+  { "GET",    "/api/v1/routes",            0, bq_server_handle_routes },
+  { "GET",    "/api/v1/network.geojson",   0, bq_server_handle_network },
+  { "POST",   "/api/v1/shipments/{id}/events", 0, bq_server_handle_shipment_event },
+  { "GET",    "/api/v1/shipments/{id}/reroute", 0, bq_server_handle_reroutes_list },
+  { "POST",   "/api/v1/shipments/{id}/reroute/{proposal_id}/accept", 0,
+    bq_server_handle_reroute_accept },
+  { "POST",   "/api/v1/shipments/{id}/reroute/{proposal_id}/reject", 0,
+    bq_server_handle_reroute_reject },
   { "GET",    "/api/v1/{collection}",      0, bq_server_handle_list },
   { "POST",   "/api/v1/{collection}",      0, bq_server_handle_create },
   { "GET",    "/api/v1/{collection}/{id}", 0, bq_server_handle_get },
@@ -94,6 +109,11 @@ match_template (const char          *template,
       else if (length == strlen ("{id}") && strncmp (t, "{id}", length) == 0)
         {
           *id = segments[i];
+        }
+      else if (length > 2 && t[0] == '{' && t[length - 1] == '}')
+        {
+          /* Another parameter ("{proposal_id}"): any segment; the
+           * handler reads it from the request's segments. */
         }
       else if (strlen (segments[i]) != length || strncmp (segments[i], t, length) != 0)
         {

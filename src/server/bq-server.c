@@ -15,6 +15,8 @@
 #include "bq-auth.h"
 #include "bq-json.h"
 #include "bq-model.h"
+#include "bq-plan.h"
+#include "bq-route.h"
 #include "bq-server-private.h"
 #include "bq-store.h"
 #include "bq-units.h"
@@ -196,6 +198,33 @@ describe_error (const GError  *error,
           *code = "internal";
           *internal = TRUE;
           return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+  if (error->domain == BQ_PLAN_ERROR)
+    {
+      *code = bq_plan_error_to_code (error);
+      if (*code == NULL)
+        *code = "invalid";
+      if (error->code == BQ_PLAN_ERROR_STALE)
+        return SOUP_STATUS_CONFLICT;
+      return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+    }
+
+  if (error->domain == BQ_ROUTE_ERROR)
+    {
+      switch ((BqRouteError) error->code)
+        {
+        case BQ_ROUTE_ERROR_UNKNOWN_PLACE:
+          *code = "unknown_place";
+          return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+        case BQ_ROUTE_ERROR_NOT_FOUND:
+          *code = "not_found";
+          return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+        case BQ_ROUTE_ERROR_INVALID:
+        default:
+          *code = "invalid";
+          return SOUP_STATUS_UNPROCESSABLE_ENTITY;
         }
     }
 
@@ -539,6 +568,7 @@ static void
 bq_server_init (BqServer *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->fixed_now = BQ_TIME_UNSET;
   bq_server_connections_init (self);
 }
 
@@ -679,6 +709,24 @@ bq_server_get_auth (BqServer *self)
 {
   g_return_val_if_fail (BQ_IS_SERVER (self), NULL);
   return self->auth;
+}
+
+void
+bq_server_set_fixed_now (BqServer *self,
+                         gint64    now_utc)
+{
+  g_return_if_fail (BQ_IS_SERVER (self));
+  self->fixed_now = now_utc;
+}
+
+gint64
+bq_server_request_domain_now (BqServerRequest *request)
+{
+  g_return_val_if_fail (request != NULL, 0);
+
+  if (request->server->fixed_now != BQ_TIME_UNSET)
+    return request->server->fixed_now;
+  return request->now;
 }
 
 guint

@@ -54,6 +54,12 @@ void        bq_server_set_idle_timeout    (BqServer *self,
 guint       bq_server_get_idle_timeout    (BqServer *self);
 /* The number of HTTP connections followed (for tests). */
 guint       bq_server_get_n_connections   (BqServer *self);
+/* The time the planner (proposals, moves) and the router (re-routing)
+ * take as now, so tests and demos can replay a fixed moment; G_MININT64
+ * (BQ_TIME_UNSET, the default) is the real time.  Sessions, idempotency
+ * keys and the audit trail always use the real time. */
+void        bq_server_set_fixed_now       (BqServer *self,
+                                           gint64    now_utc);
 
 /* ------------------------------------------------------------ the routes */
 
@@ -67,7 +73,8 @@ typedef enum {
 
 /* One row of the route table.  {collection} stands for the plural of any
  * entity type ("runs", "orders", …; bq_entity_types()); {id} for any
- * entity id.  Literal segments win over {collection}. */
+ * entity id; any other {name} for any segment (the handler reads it).
+ * Literal segments win over {collection}. */
 typedef struct {
   const char         *method;   /* "GET", "POST", "PATCH", "DELETE" */
   const char         *path;     /* "/api/v1/{collection}/{id}" */
