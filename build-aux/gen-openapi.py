@@ -1798,6 +1798,331 @@ def planning_network_paths():
     }
 
 
+# ------------------------------------------------------------- booking
+
+# The slot engine's codes (bq_slot_error_to_code) and the generic
+# write's refusal to touch a slot's bookings.
+ERROR_CODES += [c for c in ["sold_out", "held_by_other", "after_cutoff", "infeasible",
+                            "slot_closed", "wrong_state", "read_only"]
+                if c not in ERROR_CODES]
+
+BOOKERS = ["admin", "planner", "account_manager"]
+ORDER_HANDLERS = ["admin", "planner", "account_manager", "logistics"]
+REALLOCATORS = ["admin", "planner", "logistics"]
+SLOT_REASONS = ["ok", "closed", "after_cutoff", "sold_out", "held_by_other", "too_far",
+                "too_late", "too_little_activity"]
+
+
+def booking_schemas():
+    int64 = {"type": "integer", "format": "int64"}
+    window = {
+        "centre_id": {"type": "string", "description": "The treatment centre."},
+        "product_id": {"type": "string"},
+        "prescribed_activity_bq": {"type": "number", "format": "double", "exclusiveMinimum": True,
+                                   "minimum": 0,
+                                   "description": "Activity at administration, Bq."},
+        "admin_start": _time("The administration window opens."),
+        "admin_end": _time("The administration window closes."),
+    }
+    return {
+        "SlotOption": {
+            "type": "object",
+            "description": "One slot judged for one order (or, in a calendar, only for "
+                           "booking: status, cut-off and doses left).",
+            "required": ["slot_id", "run_id", "feasible", "reason", "summary", "remaining"],
+            "properties": {
+                "slot_id": {"type": "string"},
+                "run_id": {"type": "string"},
+                "batch": {"type": "string", "nullable": True},
+                "site_id": {"type": "string", "nullable": True},
+                "product_id": {"type": "string", "nullable": True},
+                "centre_id": {"type": "string", "nullable": True,
+                              "description": "Null for a regional pool."},
+                "region": {"type": "string", "nullable": True},
+                "pool": {"type": "boolean"},
+                "delivery_date": _time("00:00 UTC of the local delivery day."),
+                "capacity": int64,
+                "claimed": int64,
+                "held": int64,
+                "remaining": dict(int64, description="Doses free to the caller."),
+                "status": {"type": "string"},
+                "cutoff": _time("Ordering closes.", nullable=True),
+                "calibration": _time("The run's calibration time.", nullable=True),
+                "feasible": {"type": "boolean"},
+                "reason": {"type": "string", "enum": SLOT_REASONS},
+                "summary": {"type": "string",
+                            "description": "One line: why it serves, or why not."},
+                "arrival": _time("At the centre.", nullable=True),
+                "administration": _time("First possible moment in the window.",
+                                        nullable=True),
+                "activity_bq": _num("Most activity a dose has at administration."),
+                "needed_bq": _num("Prescribed less the product's tolerance."),
+                "route": {"type": "object", "nullable": True,
+                          "description": "The route judged."},
+            },
+        },
+        "SlotCalendar": {
+            "type": "object",
+            "required": ["from", "to", "slots", "revision"],
+            "properties": {
+                "centre_id": {"type": "string", "nullable": True},
+                "region": {"type": "string", "nullable": True},
+                "from": _time("First delivery day."),
+                "to": _time("End (exclusive)."),
+                "revision": dict(int64, description="The store's revision."),
+                "slots": {"type": "array", "items": _ref("SlotOption"),
+                          "description": "By delivery day, then id."},
+            },
+        },
+        "SlotMatchRequest": {
+            "type": "object",
+            "required": ["centre_id", "product_id", "admin_start", "admin_end"],
+            "properties": dict(window, max_options=dict(
+                int64, minimum=0, maximum=1000,
+                description="Feasible options to keep; 0 or absent: all.")),
+        },
+        "SlotMatch": {
+            "type": "object",
+            "required": ["centre_id", "product_id", "feasible", "infeasible"],
+            "properties": {
+                "centre_id": {"type": "string"},
+                "product_id": {"type": "string"},
+                "prescribed_bq": _num("As asked, or the product's dose."),
+                "needed_bq": _num("Prescribed less the tolerance."),
+                "admin_start": _time("The window."),
+                "admin_end": _time("The window."),
+                "feasible": {"type": "array", "items": _ref("SlotOption"),
+                             "description": "Best first."},
+                "infeasible": {"type": "array", "items": _ref("SlotOption"),
+                               "description": "With the reason each is not."},
+            },
+        },
+        "SlotClaimRequest": {
+            "type": "object",
+            "description": "The order the dose is for.  Other members are refused.",
+            "required": ["centre_id", "product_id", "patient_ref", "prescribed_activity_bq",
+                         "admin_start", "admin_end"],
+            "properties": dict(window, patient_ref={
+                "type": "string", "pattern": "^[A-Za-z0-9._-]{3,64}$",
+                "description": "A pseudonymous reference with at least one digit; "
+                               "never a name."}),
+        },
+        "RescheduleRequest": {
+            "type": "object",
+            "required": ["slot_id"],
+            "properties": {
+                "slot_id": {"type": "string", "description": "The slot to move to."},
+                "admin_start": _time("A new window (absent: the old one)."),
+                "admin_end": _time("A new window (absent: the old one)."),
+            },
+        },
+        "BookingConflict": {
+            "type": "object",
+            "description": "A refused booking with the next best slots for the same order.",
+            "required": ["error"],
+            "properties": {
+                "error": {"type": "object", "required": ["code", "message"],
+                 "properties": {
+                     "code": {"type": "string",
+                              "enum": ["sold_out", "held_by_other", "after_cutoff",
+                                       "slot_closed", "wrong_state"]},
+                     "message": {"type": "string"},
+                     "field": {"type": "string", "nullable": True}}},
+                "alternatives": {"type": "array", "items": _ref("SlotOption"),
+                                 "description": "Feasible, best first (at most five)."},
+            },
+        },
+        "AffectedOrder": {
+            "type": "object",
+            "required": ["order_id", "alternatives"],
+            "properties": {
+                "order_id": {"type": "string"},
+                "centre_id": {"type": "string"},
+                "patient_ref": {"type": "string"},
+                "admin_start": _time("The window opens."),
+                "old_slot_id": {"type": "string", "nullable": True},
+                "new_slot_id": {"type": "string", "nullable": True},
+                "message": {"type": "string"},
+                "alternatives": {"type": "array", "items": _ref("SlotOption")},
+            },
+        },
+        "Reallocation": {
+            "type": "object",
+            "required": ["run_id", "applied", "moved", "unplaced", "orders"],
+            "properties": {
+                "run_id": {"type": "string"},
+                "applied": {"type": "boolean",
+                            "description": "Written, or only proposed."},
+                "moved": int64,
+                "unplaced": int64,
+                "orders": {"type": "array", "items": _ref("AffectedOrder")},
+            },
+        },
+    }
+
+
+def booking_paths():
+    id_slot = _path_id("The slot's id.")
+    id_order = _path_id("The order's id.")
+    id_run = _path_id("The run's id.")
+    conflict = {"description": "Refused: sold out, held by another user, after the "
+                               "cut-off or closed, with alternatives for the same order.",
+                "content": {"application/json": {"schema": _ref("BookingConflict")}}}
+    write_errors = {
+        "400": rref("BadRequest"),
+        "401": rref("Unauthorized"),
+        "403": rref("Forbidden"),
+        "404": rref("NotFound"),
+        "413": rref("PayloadTooLarge"),
+        "422": rref("UnprocessableEntity"),
+        "500": rref("InternalError"),
+    }
+    scoped = ("  An account manager only for the centres they serve: another "
+              "centre's slot or order is 404, an order for another centre 403.")
+
+    def write(tag, op, summary, description, roles, ok, body=None, params=(),
+              status="200", conflict_response=None):
+        r = {
+            "tags": [tag],
+            "operationId": op,
+            "summary": summary,
+            "description": description + "  " + roles_text(roles),
+            "x-roles": roles,
+            "parameters": [pref("IdempotencyKey"), pref("XReason")] + list(params),
+            "responses": dict({status: dict(ok, headers=dict(REPLAY_HEADER))},
+                              **write_errors),
+        }
+        r["responses"]["409"] = conflict_response or _err(
+            409, "Refused by the slot's or order's state.", "wrong_state",
+            "Order “o-1” has no claimed slot to confirm")
+        if body is not None:
+            r["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": _ref(body)}}}
+        return r
+
+    return {
+        "/api/v1/slots/calendar": {"get": {
+            "tags": ["Booking"],
+            "operationId": "getSlotCalendar",
+            "summary": "The slot calendar of a centre or region",
+            "description": "Slots delivered in [from, from + days) to the centre (its "
+                           "quotas and its region's pools) or to every centre of the "
+                           "region, with doses left, cut-off and whether each can still be "
+                           "booked.  Expired holds are cleared first." + scoped + "  "
+                           + roles_text(ROLES),
+            "x-roles": ROLES,
+            "parameters": [
+                _q("centre", "A centre id (or region)."),
+                _q("region", "A region (or centre)."),
+                _q("from", "First delivery day, ISO 8601; default today.",
+                   example="2026-12-01"),
+                _q("days", "Days shown.", {"type": "integer", "minimum": 1, "maximum": 92,
+                                           "default": 14}),
+            ],
+            "responses": {
+                "200": json_body("SlotCalendar", "The calendar."),
+                "400": rref("BadRequest"),
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/slots/match": {"post": {
+            "tags": ["Booking"],
+            "operationId": "matchSlots",
+            "summary": "Rank the feasible slots for an order",
+            "description": "Every slot that might serve the order, judged by route, "
+                           "decay, cut-off and doses left: the feasible ones best first "
+                           "with a one-line explanation, and the others with their "
+                           "reason.  Nothing is written." + scoped + "  "
+                           + roles_text(ROLES),
+            "x-roles": ROLES,
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": _ref("SlotMatchRequest")}}},
+            "responses": {
+                "200": json_body("SlotMatch", "The ranking."),
+                "400": rref("BadRequest"),
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "413": rref("PayloadTooLarge"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/slots/{id}/hold": {
+            "post": write("Booking", "holdSlot", "Hold a dose",
+                          "Holds one dose of the slot for the caller until the product's "
+                          "hold duration has passed (the slot's hold_expires), while the "
+                          "order is filled in; holding again extends it.  A hold that "
+                          "expires is cleared by the server and audited." + scoped,
+                          BOOKERS, json_body("Slot", "The slot, held.")),
+            "delete": write("Booking", "releaseSlotHold", "Give a hold back",
+                            "Gives the caller's hold back before it expires; 409 "
+                            "wrong_state when the caller holds nothing there." + scoped,
+                            BOOKERS, json_body("Slot", "The slot.")),
+            "parameters": [id_slot],
+        },
+        "/api/v1/slots/{id}/claim": {"post": write(
+            "Booking", "claimSlot", "Book a dose for an order",
+            "Creates the order and claims one dose of the slot for it, atomically: "
+            "under concurrent claims for the last dose exactly one wins.  The caller's "
+            "own hold is converted.  Sold out, held by another user, after the cut-off "
+            "or closed is 409 with the next best slots for the same order; a slot that "
+            "cannot serve the order (route, activity, centre, product) is 422 "
+            "infeasible.  Patient names are refused as by POST /api/v1/orders.  The "
+            "audit trail has a claim entry for the slot and a create entry for the "
+            "order." + scoped,
+            BOOKERS, json_body("Order", "The new order, requested, on the slot."),
+            body="SlotClaimRequest", status="201", conflict_response=conflict),
+            "parameters": [id_slot]},
+        "/api/v1/orders/{id}/confirm": {"post": write(
+            "Booking", "confirmOrder", "Confirm an order",
+            "requested → confirmed; the slot becomes confirmed once all its claims are."
+            + scoped, ORDER_HANDLERS, json_body("Order", "The order.")),
+            "parameters": [id_order]},
+        "/api/v1/orders/{id}/cancel": {"post": write(
+            "Booking", "cancelOrder", "Cancel an order",
+            "Cancels the order and gives its dose back to the slot." + scoped,
+            ORDER_HANDLERS, json_body("Order", "The order, cancelled.")),
+            "parameters": [id_order]},
+        "/api/v1/orders/{id}/reschedule": {"post": write(
+            "Booking", "rescheduleOrder", "Move an order to another slot",
+            "Claims a dose of the new slot (optionally with a new window) and gives the "
+            "old one back, in one transaction; refusals as for a claim." + scoped,
+            ORDER_HANDLERS, json_body("Order", "The order on its new slot."),
+            body="RescheduleRequest", conflict_response=conflict),
+            "parameters": [id_order]},
+        "/api/v1/runs/{id}/affected-orders": {"get": {
+            "tags": ["Booking"],
+            "operationId": "getAffectedOrders",
+            "summary": "Orders a failed or cancelled run affects",
+            "description": "The active orders on the run's slots, each with its ranked "
+                           "alternatives on other runs, sites and routes.  Nothing is "
+                           "written.  " + roles_text(REALLOCATORS),
+            "x-roles": REALLOCATORS,
+            "parameters": [id_run],
+            "responses": {
+                "200": json_body("Reallocation", "The proposal (applied false)."),
+                "401": rref("Unauthorized"),
+                "403": rref("Forbidden"),
+                "404": rref("NotFound"),
+                "422": rref("UnprocessableEntity"),
+                "500": rref("InternalError"),
+            },
+        }},
+        "/api/v1/runs/{id}/reallocate": {"post": write(
+            "Booking", "reallocateRun", "Move a run's orders elsewhere",
+            "Releases the run's slots and moves every affected order to its best "
+            "alternative, earliest administration first, in one change with an audit "
+            "entry per order and slot; orders with nowhere to go keep their slot and "
+            "are reported.  (A PATCH of a run to failed or cancelled, or moving it, "
+            "already reconciles its slots in the same transaction.)",
+            REALLOCATORS, json_body("Reallocation", "What was moved.")),
+            "parameters": [id_run]},
+    }
+
+
 DESCRIPTION = """\
 The public API of becquerel-server, the single source of truth for \
 radiopharmaceutical supply planning: sites, lines, products, runs, \
@@ -1834,11 +2159,13 @@ def document():
     paths = {}
     paths.update(other_paths())
     paths.update(planning_network_paths())
+    paths.update(booking_paths())
     for etype in ENTITY_TYPES:
         paths.update(collection_paths(etype))
 
     schemas = common_schemas()
     schemas.update(planning_network_schemas())
+    schemas.update(booking_schemas())
     for etype in ENTITY_TYPES:
         schemas.update(entity_schemas(etype))
 
@@ -1852,6 +2179,9 @@ def document():
                                             "against demand, and run moves."},
         {"name": "Network", "description": "Routes, the network as GeoJSON, shipment "
                                            "events and re-routing."},
+        {"name": "Booking", "description": "The slot calendar, matching an order to "
+                                           "slots, holds, claims, order actions and "
+                                           "re-allocation after a failed run."},
     ]
     for etype in ENTITY_TYPES:
         tags.append({"name": camel(etype["plural"]), "description": etype["doc"]})

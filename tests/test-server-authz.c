@@ -143,6 +143,16 @@ typedef enum {
   FIXED_REROUTE_LIST,
   FIXED_REROUTE_ACCEPT,
   FIXED_REROUTE_REJECT,
+  FIXED_SLOTS_CALENDAR,
+  FIXED_SLOTS_MATCH,
+  FIXED_SLOT_HOLD,
+  FIXED_SLOT_RELEASE_HOLD,
+  FIXED_SLOT_CLAIM,
+  FIXED_ORDER_CONFIRM,
+  FIXED_ORDER_CANCEL,
+  FIXED_ORDER_RESCHEDULE,
+  FIXED_RUN_AFFECTED_ORDERS,
+  FIXED_RUN_REALLOCATE,
   N_FIXED
 } Fixed;
 
@@ -179,6 +189,27 @@ static const struct {
     { 404, 403, 403, 403, 404, 403 }, 401 },
   { "shipments/reroute/reject", "POST", "/api/v1/shipments/{id}/reroute/{proposal_id}/reject",
     { 404, 403, 403, 403, 404, 403 }, 401 },
+  /* Booking: the calendar and matching for everyone (am-europe's own
+   * centre); holds and claims for admin, planner and account managers;
+   * order actions also for logistics; re-allocation for admin, planner
+   * and logistics.  Writes go to ids that do not exist: 404 when the role
+   * may, 403 when it may not, and nothing changes either way. */
+  { "slots/calendar", "GET",    "/api/v1/slots/calendar", { 200, 200, 200, 200, 200, 200 }, 401 },
+  { "slots/match",    "POST",   "/api/v1/slots/match",    { 200, 200, 200, 200, 200, 200 }, 401 },
+  { "slots/hold",     "POST",   "/api/v1/slots/{id}/hold", { 404, 404, 404, 403, 403, 403 }, 401 },
+  { "slots/release-hold", "DELETE", "/api/v1/slots/{id}/hold",
+    { 404, 404, 404, 403, 403, 403 }, 401 },
+  { "slots/claim",    "POST",   "/api/v1/slots/{id}/claim", { 404, 404, 404, 403, 403, 403 }, 401 },
+  { "orders/confirm", "POST",   "/api/v1/orders/{id}/confirm",
+    { 404, 404, 404, 403, 404, 403 }, 401 },
+  { "orders/cancel",  "POST",   "/api/v1/orders/{id}/cancel",
+    { 404, 404, 404, 403, 404, 403 }, 401 },
+  { "orders/reschedule", "POST", "/api/v1/orders/{id}/reschedule",
+    { 404, 404, 404, 403, 404, 403 }, 401 },
+  { "runs/affected-orders", "GET", "/api/v1/runs/{id}/affected-orders",
+    { 200, 200, 403, 403, 200, 403 }, 401 },
+  { "runs/reallocate", "POST",  "/api/v1/runs/{id}/reallocate",
+    { 404, 404, 403, 403, 404, 403 }, 401 },
 };
 
 /* The first entity of @type whose @field is @value, or NULL. */
@@ -923,6 +954,34 @@ run_fixed_case (World    *w,
                                 bq_entity_get_id (shipment),
                                 route == FIXED_REROUTE_ACCEPT ? "accept" : "reject");
     }
+  else if (route == FIXED_SLOTS_CALENDAR)
+    path = g_strdup ("/api/v1/slots/calendar?centre=centre-de-muc-tum&from=2026-12-01&days=3");
+  else if (route == FIXED_SLOTS_MATCH || route == FIXED_SLOT_CLAIM)
+    {
+      path = route == FIXED_SLOTS_MATCH ? g_strdup (fixed_routes[route].path)
+                                        : g_strdup ("/api/v1/slots/no-such-slot/claim");
+      body = g_strdup_printf ("{%s\"centre_id\":\"centre-de-muc-tum\","
+                              "\"product_id\":\"product-lu177-psma\","
+                              "\"prescribed_activity_bq\":7.4e9,"
+                              "\"admin_start\":\"2026-12-02T08:00:00Z\","
+                              "\"admin_end\":\"2026-12-02T12:00:00Z\"}",
+                              route == FIXED_SLOT_CLAIM ? "\"patient_ref\":\"PT-AUTHZ-1\"," : "");
+    }
+  else if (route == FIXED_SLOT_HOLD || route == FIXED_SLOT_RELEASE_HOLD)
+    path = g_strdup ("/api/v1/slots/no-such-slot/hold");
+  else if (route == FIXED_ORDER_CONFIRM || route == FIXED_ORDER_CANCEL ||
+           route == FIXED_ORDER_RESCHEDULE)
+    {
+      path = g_strdup_printf ("/api/v1/orders/no-such-order/%s",
+                              route == FIXED_ORDER_CONFIRM ? "confirm" :
+                              route == FIXED_ORDER_CANCEL ? "cancel" : "reschedule");
+      if (route == FIXED_ORDER_RESCHEDULE)
+        body = g_strdup ("{\"slot_id\":\"no-such-slot\"}");
+    }
+  else if (route == FIXED_RUN_AFFECTED_ORDERS)
+    path = g_strdup ("/api/v1/runs/run-nl-pet-1-20261208-1/affected-orders");
+  else if (route == FIXED_RUN_REALLOCATE)
+    path = g_strdup ("/api/v1/runs/no-such-run/reallocate");
   else
     path = g_strdup (fixed_routes[route].path);
 

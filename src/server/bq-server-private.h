@@ -120,6 +120,32 @@ void      bq_server_handle_shipment_event (BqServerRequest *request);
 void      bq_server_handle_reroutes_list (BqServerRequest *request);
 void      bq_server_handle_reroute_accept (BqServerRequest *request);
 void      bq_server_handle_reroute_reject (BqServerRequest *request);
+/* Booking (bq-server-slots.c). */
+void      bq_server_handle_slots_calendar (BqServerRequest *request);
+void      bq_server_handle_slots_match   (BqServerRequest *request);
+void      bq_server_handle_slot_hold     (BqServerRequest *request);
+void      bq_server_handle_slot_release_hold (BqServerRequest *request);
+void      bq_server_handle_slot_claim    (BqServerRequest *request);
+void      bq_server_handle_order_confirm (BqServerRequest *request);
+void      bq_server_handle_order_cancel  (BqServerRequest *request);
+void      bq_server_handle_order_reschedule (BqServerRequest *request);
+void      bq_server_handle_run_affected_orders (BqServerRequest *request);
+void      bq_server_handle_run_reallocate (BqServerRequest *request);
+/* In the open transaction of a PATCH of a run: when @after changes what
+ * its slots depend on (status, line, times, doses, activity), reconciles
+ * them with the slot engine and audits each slot changed.  FALSE with
+ * @error on failure; the caller rolls back. */
+gboolean  bq_server_slots_run_changed    (BqServerRequest *request,
+                                          const BqRun     *before,
+                                          const BqRun     *after,
+                                          const char      *reason,
+                                          GError         **error);
+/* Generic writes of slots (@before NULL: a create) may not touch what
+ * the engine keeps (claimed, held, held_by, hold_expires, status): FALSE
+ * with the *@field changed.  TRUE for other types. */
+gboolean  bq_server_slots_check_generic_update (gconstpointer   before,
+                                                gconstpointer   after,
+                                                const char    **field);
 
 /* The time planning, moves and re-routing take as now. */
 gint64    bq_server_request_domain_now   (BqServerRequest *request);

@@ -575,6 +575,27 @@ abort_write (BqServerRequest *request,
   bq_server_reply_gerror (request->msg, error);
 }
 
+/* A slot's bookings change only through the slot endpoints
+ * (bq-server-slots.c).  FALSE when answered (the transaction rolled back). */
+static gboolean
+check_booking_fields (BqServerRequest *request,
+                      gconstpointer    before,
+                      gconstpointer    after)
+{
+  g_autofree char *message = NULL;
+  const char *field;
+
+  if (bq_server_slots_check_generic_update (before, after, &field))
+    return TRUE;
+  message = g_strdup_printf ("%s: a slot's bookings change only through "
+                             "/api/v1/slots/{id}/hold and /claim and the order actions",
+                             field);
+  bq_store_rollback (request->server->store);
+  bq_server_reply_error (request->msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "read_only", message,
+                         field);
+  return FALSE;
+}
+
 /* --------------------------------------------------------------------- list */
 
 typedef struct {
@@ -1053,6 +1074,8 @@ bq_server_handle_create (BqServerRequest *request)
                              bq_policy_scope_field (request->type));
       goto out;
     }
+  if (!check_booking_fields (request, NULL, entity))
+    goto out;
   if (!bq_lifecycle_check_create (entity, &error) ||
       !bq_store_put (store, entity, &error))
     {
@@ -1156,16 +1179,22 @@ bq_server_handle_update (BqServerRequest *request)
       bq_store_rollback (store);
       goto out;
     }
+  if (!check_booking_fields (request, before, after))
+    goto out;
   if (!bq_lifecycle_check_update (before, after, &error))
     {
       abort_write (request, error);
       goto out;
     }
   /* Nothing changed: no new revision, no audit entry, no event.  A row
-   * that leaves a centre is a deletion for whoever sees only that one. */
+   * that leaves a centre is a deletion for whoever sees only that one.
+   * A run that fails, is cancelled or moves takes its slots along
+   * (bq-server-slots.c), in this transaction. */
   if (!bq_entity_equal (before, after) &&
       (!bq_store_put (store, after, &error) ||
-       !bq_server_remember_moved_scope (request->server, before, after, &error)))
+       !bq_server_remember_moved_scope (request->server, before, after, &error) ||
+       (request->type == &bq_run_type &&
+        !bq_server_slots_run_changed (request, before, after, reason, &error))))
     {
       abort_write (request, error);
       goto out;
