@@ -1,11 +1,17 @@
 # Sourced by the build-aux scripts: make sure the Debian packages Becquerel
 # builds with are installed.  As root they are installed with apt-get;
 # otherwise the exact command to run is printed and the script stops.
+# The desktop app needs GTK 4, libadwaita, libshumate and libsecret; its tests need
+# desktop-file-validate, appstreamcli and Xvfb (the GUI test and the
+# screenshots), with the icons and the font the app is drawn with.
 
 BQ_DEBIAN_PACKAGES="gcc meson ninja-build pkg-config python3 gettext
   libglib2.0-dev libglib2.0-bin libjson-glib-dev libsqlite3-dev sqlite3
   libsoup-3.0-dev libsodium-dev glib-networking openssl
-  valgrind"
+  valgrind
+  libgtk-4-dev libadwaita-1-dev libsecret-1-dev libshumate-dev
+  desktop-file-utils appstream xvfb xauth
+  adwaita-icon-theme hicolor-icon-theme librsvg2-common fonts-cantarell"
 
 bq_ensure_deps () {
   local missing=""
