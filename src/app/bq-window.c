@@ -10,6 +10,7 @@
 #include "bq-format.h"
 #include "bq-network-page.h"
 #include "bq-production-page.h"
+#include "bq-slots-page.h"
 #include "bq-window.h"
 
 struct _BqWindow
@@ -26,6 +27,7 @@ struct _BqWindow
   AdwViewStack         *view_stack;
   BqOrdersPage         *orders_page;
   BqProductionPage     *production_page;
+  BqSlotsPage          *slots_page;
   BqNetworkPage        *network_page;
   AdwViewSwitcherBar   *switcher_bar;
 
@@ -149,6 +151,7 @@ set_client (BqWindow *self,
   bq_sync_indicator_set_client (self->sync_indicator, client);
   bq_orders_page_set_client (self->orders_page, client);
   bq_production_page_set_client (self->production_page, client);
+  bq_slots_page_set_client (self->slots_page, client);
   bq_network_page_set_client (self->network_page, client);
   update_signed_in (self);
 }
@@ -308,6 +311,7 @@ bq_window_class_init (BqWindowClass *klass)
   g_type_ensure (BQ_TYPE_ORDERS_PAGE);
   g_type_ensure (BQ_TYPE_NETWORK_PAGE);
   g_type_ensure (BQ_TYPE_PRODUCTION_PAGE);
+  g_type_ensure (BQ_TYPE_SLOTS_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/becquerel/Becquerel/bq-window.ui");
@@ -320,6 +324,7 @@ bq_window_class_init (BqWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BqWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, BqWindow, orders_page);
   gtk_widget_class_bind_template_child (widget_class, BqWindow, production_page);
+  gtk_widget_class_bind_template_child (widget_class, BqWindow, slots_page);
   gtk_widget_class_bind_template_child (widget_class, BqWindow, network_page);
   gtk_widget_class_bind_template_child (widget_class, BqWindow, switcher_bar);
   gtk_widget_class_bind_template_callback (widget_class, on_switcher_title_visible_changed);

@@ -63,13 +63,14 @@ static const char schema_sql[] =
   "  status          INTEGER NOT NULL DEFAULT 0,\n"
   "  error_code      TEXT,\n"
   "  error_message   TEXT,\n"
-  "  server_json     TEXT\n"
+  "  server_json     TEXT,\n"
+  "  path            TEXT\n"
   ");\n"
   "CREATE INDEX IF NOT EXISTS outbox_entity ON outbox (kind, entity_id);\n";
 
 #define ENTRY_COLUMNS \
   "seq, idempotency_key, method, kind, entity_id, body, base_revision, created_at, " \
-  "state, status, error_code, error_message, server_json"
+  "state, status, error_code, error_message, server_json, path"
 
 /* -------------------------------------------------------------- statements */
 
@@ -141,6 +142,26 @@ finalize_stmt (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+/* Caches made before actions existed have no outbox.path. */
+static gboolean
+add_path_column (BqClient  *self,
+                 GError   **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (bq_store_get_db (self->store), "PRAGMA table_info (outbox)", -1,
+                           &stmt, NULL);
+  if (rc != SQLITE_OK)
+    return set_sqlite_error (self, rc, error, "read the outbox's columns");
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "path") == 0)
+      found = TRUE;
+  sqlite3_finalize (stmt);
+  return found || exec_sql (self, "ALTER TABLE outbox ADD COLUMN path TEXT", error);
+}
+
 gboolean
 bq_client_cache_init (BqClient  *self,
                       GError   **error)
@@ -159,6 +180,7 @@ bq_client_cache_init (BqClient  *self,
   if (!bq_store_begin (self->store, error))
     return FALSE;
   if (!exec_sql (self, schema_sql, error) ||
+      !add_path_column (self, error) ||
       !bq_client_cache_set_state (self, "base_url", self->base_url, error))
     {
       bq_store_rollback (self->store);
@@ -298,6 +320,7 @@ read_entry (sqlite3_stmt *stmt)
   entry->error_code = TEXT (10);
   entry->error_message = TEXT (11);
   entry->server_json = TEXT (12);
+  entry->path = TEXT (13);
 #undef TEXT
   return entry;
 }
@@ -434,6 +457,59 @@ bq_client_cache_add_entry (BqClient            *self,
   if (seq != NULL)
     *seq = sqlite3_last_insert_rowid (bq_store_get_db (self->store));
   return TRUE;
+}
+
+gboolean
+bq_client_cache_add_action (BqClient            *self,
+                            const char          *method,
+                            const char          *path,
+                            const BqEntityType  *type,
+                            const char          *entity_id,
+                            const char          *body,
+                            gint64              *seq,
+                            GError             **error)
+{
+  gint64 added;
+  g_autoptr(BqClientStmt) stmt = NULL;
+
+  if (!bq_client_cache_add_entry (self, method, type, entity_id, body, 0, &added, error))
+    return FALSE;
+  stmt = get_stmt (self, "UPDATE outbox SET path = ?2 WHERE seq = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, added);
+  sqlite3_bind_text (stmt, 2, path, -1, SQLITE_STATIC);
+  if (!step_done (self, stmt, "add an action to the outbox", error))
+    return FALSE;
+  if (seq != NULL)
+    *seq = added;
+  return TRUE;
+}
+
+gboolean
+bq_client_cache_rename_entity (BqClient    *self,
+                               const char  *kind,
+                               const char  *old_id,
+                               const char  *new_id,
+                               GError     **error)
+{
+  g_autoptr(BqClientStmt) stmt = NULL;
+  g_autofree char *old_escaped = g_uri_escape_string (old_id, NULL, FALSE);
+  g_autofree char *new_escaped = g_uri_escape_string (new_id, NULL, FALSE);
+  g_autofree char *old_part = g_strconcat ("/", old_escaped, "/", NULL);
+  g_autofree char *new_part = g_strconcat ("/", new_escaped, "/", NULL);
+
+  stmt = get_stmt (self, "UPDATE outbox SET entity_id = ?3, "
+                         "path = replace (path, ?4, ?5) WHERE kind = ?1 AND entity_id = ?2",
+                   error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, old_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, new_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, old_part, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, new_part, -1, SQLITE_STATIC);
+  return step_done (self, stmt, "rename queued changes", error);
 }
 
 gboolean
@@ -591,6 +667,22 @@ bq_client_cache_apply_entry (const BqOutboxEntry *entry,
   if (entry->body == NULL)
     return entity;
 
+  /* An action changes nothing before the server accepts it, except that
+   * one creating an entity (a claim: its body is the order) shows it. */
+  if (entry->path != NULL)
+    {
+      gpointer created;
+
+      if (entity != NULL)
+        return entity;
+      node = bq_json_parse (entry->body, -1, NULL);
+      created = node != NULL ? bq_entity_from_json (type, node, BQ_JSON_ALLOW_UNKNOWN, NULL)
+                             : NULL;
+      if (created != NULL)
+        bq_entity_set_id (created, entry->entity_id);
+      return created;
+    }
+
   node = bq_json_parse (entry->body, -1, &error);
   if (node != NULL && g_strcmp0 (entry->method, "POST") == 0)
     {
@@ -658,7 +750,7 @@ bq_client_cache_apply_server (BqClient            *self,
 
           state = bq_client_cache_apply_entry (entry, type, state);
           /* A refused change shows the newest server version beside it. */
-          if (entry->state == BQ_OUTBOX_CONFLICT &&
+          if (entry->state == BQ_OUTBOX_CONFLICT && entry->path == NULL &&
               !bq_client_cache_mark_conflict (self, entry->seq, entry->status, entry->error_code,
                                               entry->error_message, server_json, error))
             {

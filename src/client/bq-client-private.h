@@ -192,6 +192,21 @@ gboolean  bq_client_cache_add_entry    (BqClient       *self,
                                         gint64          base_revision,
                                         gint64         *seq,
                                         GError        **error);
+/* An action entry (see bq_client_queue_action). */
+gboolean  bq_client_cache_add_action   (BqClient       *self,
+                                        const char     *method,
+                                        const char     *path,
+                                        const BqEntityType *type,
+                                        const char     *entity_id,
+                                        const char     *body,
+                                        gint64         *seq,
+                                        GError        **error);
+/* Entries naming @old_id (and their paths) now name @new_id. */
+gboolean  bq_client_cache_rename_entity (BqClient      *self,
+                                         const char    *kind,
+                                         const char    *old_id,
+                                         const char    *new_id,
+                                         GError       **error);
 gboolean  bq_client_cache_delete_entry (BqClient       *self,
                                         gint64          seq,
                                         GError        **error);

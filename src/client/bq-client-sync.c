@@ -349,6 +349,94 @@ push_refused (BqClient *self,
   push_next (self);
 }
 
+/* An action the server accepted: its answer is the entity it concerns,
+ * perhaps under a new id (a claim creates the order). */
+static void
+action_accepted (BqClient         *self,
+                 Push             *push,
+                 BqClientResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) decode_error = NULL;
+  const char *local_id = push->entry->entity_id;
+  gpointer answer = NULL;
+  gboolean ok;
+
+  if (g_bytes_get_size (response->body) > 0)
+    {
+      g_autoptr(JsonNode) node = bq_client_response_parse (response, &decode_error);
+
+      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node) &&
+          json_object_has_member (json_node_get_object (node), "id"))
+        answer = bq_client_decode_entity (push->type, node, &decode_error);
+      if (answer == NULL && decode_error != NULL)
+        g_debug ("action %s: %s", push->entry->path, decode_error->message);
+    }
+
+  ok = bq_store_begin (self->store, &error);
+  ok = ok && bq_client_cache_delete_entry (self, push->entry->seq, &error);
+  if (answer != NULL)
+    {
+      const char *id = bq_entity_get_id (answer);
+      gint64 revision = BQ_ENTITY (answer)->revision;
+
+      if (g_strcmp0 (id, local_id) != 0)
+        {
+          /* The provisional row goes; what was queued on it follows the
+           * server's id. */
+          gint64 known = bq_client_cache_known_revision (self, push->type, local_id);
+
+          ok = ok && bq_client_cache_rename_entity (self, push->type->name, local_id, id, &error);
+          if (known == 0)
+            ok = ok && bq_client_cache_apply_server (self, push->type, local_id, 0, NULL, TRUE,
+                                                     NULL, &error);
+        }
+      ok = ok && bq_client_cache_apply_server (self, push->type, id, revision, answer, FALSE,
+                                               NULL, &error);
+    }
+  if (ok)
+    ok = bq_store_commit (self->store, &error);
+  else if (error != NULL)
+    bq_store_rollback (self->store);
+  bq_entity_free (answer);
+
+  if (!ok)
+    {
+      round_finish (self, g_steal_pointer (&error));
+      return;
+    }
+  note_changed (self, push->type);
+  bq_client_update_counts (self);
+  push_next (self);
+}
+
+/* An action the server refused: a conflict holding the whole answer. */
+static void
+action_refused (BqClient         *self,
+                Push             *push,
+                BqClientResponse *response)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  gsize size;
+  const char *data = g_bytes_get_data (response->body, &size);
+
+  if (size > 0)
+    answer = g_strndup (data, size);
+  if (!bq_client_cache_mark_conflict (self, push->entry->seq, push->status, push->code,
+                                      push->message, answer, &error))
+    {
+      round_finish (self, g_steal_pointer (&error));
+      return;
+    }
+  g_debug ("action %" G_GINT64_FORMAT " %s refused: %u %s", push->entry->seq,
+           push->entry->path, push->status, push->code);
+  note_changed (self, push->type);
+  bq_client_update_counts (self);
+  bq_client_emit_conflict (self, push->entry->seq);
+  push_next (self);
+}
+
 static void
 on_current_fetched (GObject      *source,
                     GAsyncResult *result,
@@ -428,8 +516,14 @@ on_pushed (GObject      *source,
                                        "the server refused the token"));
       return;
     }
+  if (push->entry->path != NULL && SOUP_STATUS_IS_SUCCESSFUL (response->status))
+    {
+      action_accepted (self, push, response);
+      return;
+    }
   if (SOUP_STATUS_IS_SUCCESSFUL (response->status) ||
-      (strcmp (method, "DELETE") == 0 && response->status == SOUP_STATUS_NOT_FOUND))
+      (strcmp (method, "DELETE") == 0 && response->status == SOUP_STATUS_NOT_FOUND &&
+       push->entry->path == NULL))
     {
       push_accepted (self, push, response);
       return;
@@ -446,6 +540,11 @@ on_pushed (GObject      *source,
   if (push->message == NULL)
     push->message = g_strdup_printf ("the server answered %u %s", response->status,
                                      soup_status_get_phrase (response->status));
+  if (push->entry->path != NULL)
+    {
+      action_refused (self, push, response);
+      return;
+    }
   if (current != NULL)
     {
       push_refused (self, push, current);
@@ -503,10 +602,13 @@ push_next (BqClient *self)
     }
 
   with_id = strcmp (push->entry->method, "POST") != 0;
-  path = bq_client_api_path (push->type, with_id ? push->entry->entity_id : NULL);
+  if (push->entry->path != NULL)
+    path = g_strdup (push->entry->path);
+  else
+    path = bq_client_api_path (push->type, with_id ? push->entry->entity_id : NULL);
   headers[0] = "Idempotency-Key";
   headers[1] = push->entry->idempotency_key;
-  if (with_id && push->entry->base_revision > 0)
+  if (with_id && push->entry->base_revision > 0 && push->entry->path == NULL)
     {
       if_match = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", push->entry->base_revision);
       headers[2] = "If-Match";

@@ -79,6 +79,7 @@ bq_outbox_entry_free (BqOutboxEntry *entry)
   g_free (entry->error_code);
   g_free (entry->error_message);
   g_free (entry->server_json);
+  g_free (entry->path);
   g_free (entry);
 }
 
@@ -899,6 +900,177 @@ bq_client_queue_delete (BqClient            *self,
 
 /* ---------------------------------------------------------------- conflicts */
 
+gboolean
+bq_client_queue_action (BqClient            *self,
+                        const char          *method,
+                        const char          *path,
+                        const char          *body,
+                        const BqEntityType  *type,
+                        const char          *entity_id,
+                        char               **out_entity_id,
+                        gint64              *out_seq,
+                        GError             **error)
+{
+  g_autofree char *id = NULL;
+  BqOutboxEntry probe = { 0, };
+  gpointer existing, provisional = NULL;
+  gint64 known, seq = 0;
+
+  g_return_val_if_fail (BQ_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (method != NULL && path != NULL && g_str_has_prefix (path, "/"), FALSE);
+  g_return_val_if_fail (type != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (strcmp (method, "POST") != 0 && strcmp (method, "PATCH") != 0 &&
+      strcmp (method, "DELETE") != 0)
+    {
+      g_set_error (error, BQ_CLIENT_ERROR, BQ_CLIENT_ERROR_FAILED,
+                   "%s cannot be queued", method);
+      return FALSE;
+    }
+  if (!check_signed_in (self, error))
+    return FALSE;
+  if (body != NULL)
+    {
+      g_autoptr(JsonNode) node = bq_json_parse (body, -1, error);
+
+      if (node == NULL)
+        return FALSE;
+    }
+  id = entity_id != NULL ? g_strdup (entity_id) : g_uuid_string_random ();
+
+  known = bq_client_cache_known_revision (self, type, id);
+  existing = bq_store_get (self->store, type, id, NULL);
+  probe.method = (char *) method;
+  probe.kind = (char *) type->name;
+  probe.entity_id = id;
+  probe.body = (char *) body;
+  probe.path = (char *) path;
+  if (existing == NULL)
+    provisional = bq_client_cache_apply_entry (&probe, type, NULL);
+  bq_entity_free (existing);
+
+  if (!bq_store_begin (self->store, error))
+    {
+      bq_entity_free (provisional);
+      return FALSE;
+    }
+  if (!bq_client_cache_add_action (self, method, path, type, id, body, &seq, error) ||
+      (provisional != NULL && !bq_store_put_as (self->store, provisional, MAX (known, 0), error)) ||
+      !bq_store_commit (self->store, error))
+    {
+      bq_store_rollback (self->store);
+      bq_entity_free (provisional);
+      return FALSE;
+    }
+  bq_entity_free (provisional);
+
+  if (out_entity_id != NULL)
+    *out_entity_id = g_steal_pointer (&id);
+  if (out_seq != NULL)
+    *out_seq = seq;
+  queued (self, type->name);
+  return TRUE;
+}
+
+GPtrArray *
+bq_client_list_actions (BqClient           *self,
+                        const BqEntityType *type,
+                        const char         *id)
+{
+  GPtrArray *entries;
+
+  g_return_val_if_fail (BQ_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (type != NULL && id != NULL, NULL);
+
+  entries = bq_client_cache_list_outbox (self, type->name, id);
+  for (guint i = entries->len; i > 0; i--)
+    {
+      const BqOutboxEntry *entry = g_ptr_array_index (entries, i - 1);
+
+      if (entry->path == NULL)
+        g_ptr_array_remove_index (entries, i - 1);
+    }
+  return entries;
+}
+
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(BqClientResponse) response = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  response = bq_client_api_request_finish (BQ_CLIENT (source), result, &error);
+  if (response == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (response->status == SOUP_STATUS_UNAUTHORIZED && BQ_CLIENT (source)->token != NULL)
+    bq_client_token_refused (BQ_CLIENT (source));
+  g_task_set_task_data (task, GUINT_TO_POINTER (response->status), NULL);
+  if (g_bytes_get_size (response->body) == 0)
+    node = json_node_new (JSON_NODE_NULL);
+  else
+    node = bq_client_response_parse (response, &error);
+  if (node == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, node, (GDestroyNotify) json_node_unref);
+}
+
+void
+bq_client_call_async (BqClient            *self,
+                      const char          *method,
+                      const char          *path,
+                      const char          *body,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (BQ_IS_CLIENT (self));
+  g_return_if_fail (method != NULL && path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, bq_client_call_async);
+  bq_client_api_request_async (self, method, path, body, NULL, cancellable, on_call_done,
+                               g_steal_pointer (&task));
+}
+
+JsonNode *
+bq_client_call_finish (BqClient      *self,
+                       GAsyncResult  *result,
+                       guint         *status,
+                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == bq_client_call_async, NULL);
+
+  if (status != NULL)
+    *status = GPOINTER_TO_UINT (g_task_get_task_data (G_TASK (result)));
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+bq_client_reply_message (JsonNode *reply)
+{
+  JsonNode *member;
+
+  if (reply == NULL || !JSON_NODE_HOLDS_OBJECT (reply))
+    return NULL;
+  member = json_object_get_member (json_node_get_object (reply), "error");
+  if (member == NULL || !JSON_NODE_HOLDS_OBJECT (member))
+    return NULL;
+  return json_object_get_string_member_with_default (json_node_get_object (member), "message",
+                                                     NULL);
+}
+
 GPtrArray *
 bq_client_list_outbox (BqClient *self)
 {
@@ -927,6 +1099,37 @@ decode_server_json (const BqOutboxEntry  *entry,
   return *entity != NULL;
 }
 
+/* A refused action changed nothing on the server, and nothing in the cache
+ * but a provisional row: drop it, what was queued on top of it, and the
+ * row. */
+static gboolean
+drop_action (BqClient            *self,
+             const BqOutboxEntry *entry,
+             const BqEntityType  *type,
+             GError             **error)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+  gboolean ok;
+
+  if (!bq_store_begin (self->store, error))
+    return FALSE;
+  entries = bq_client_cache_list_outbox (self, entry->kind, entry->entity_id);
+  ok = TRUE;
+  for (guint i = 0; i < entries->len && ok; i++)
+    {
+      const BqOutboxEntry *other = g_ptr_array_index (entries, i);
+
+      if (other->seq >= entry->seq)
+        ok = bq_client_cache_delete_entry (self, other->seq, error);
+    }
+  if (ok && bq_client_cache_known_revision (self, type, entry->entity_id) == 0)
+    ok = bq_client_cache_apply_server (self, type, entry->entity_id, 0, NULL, TRUE, NULL, error);
+  ok = ok && bq_store_commit (self->store, error);
+  if (!ok)
+    bq_store_rollback (self->store);
+  return ok;
+}
+
 static gboolean
 take_theirs (BqClient            *self,
              const BqOutboxEntry *entry,
@@ -938,6 +1141,8 @@ take_theirs (BqClient            *self,
   gint64 revision;
   gboolean ok;
 
+  if (entry->path != NULL)
+    return drop_action (self, entry, type, error);
   if (!decode_server_json (entry, type, &theirs, error))
     return FALSE;
   /* Gone on the server: the tombstone keeps the revision the row had. */
@@ -977,6 +1182,17 @@ keep_mine (BqClient            *self,
   gint64 revision;
   gboolean ok;
 
+  if (entry->path != NULL)
+    {
+      /* The same request again, as a new one. */
+      if (!bq_store_begin (self->store, error))
+        return FALSE;
+      ok = bq_client_cache_requeue_entry (self, entry->seq, 0, error) &&
+           bq_store_commit (self->store, error);
+      if (!ok)
+        bq_store_rollback (self->store);
+      return ok;
+    }
   if (!decode_server_json (entry, type, &theirs, error))
     return FALSE;
 

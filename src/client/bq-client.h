@@ -16,6 +16,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "bq-store.h"
 
@@ -60,7 +61,10 @@ typedef struct {
   guint          status;          /* HTTP status of the refusal */
   char          *error_code;      /* the server's error.code */
   char          *error_message;
-  char          *server_json;     /* the server's current object on 409, or NULL */
+  char          *server_json;     /* the server's current object on 409, or NULL;
+                                   for an action, the server's whole refusal
+                                   (with "alternatives" for a booking) */
+  char          *path;            /* an action's request path; NULL for an entity change */
 } BqOutboxEntry;
 
 void bq_outbox_entry_free (BqOutboxEntry *entry);
@@ -152,6 +156,55 @@ gboolean      bq_client_queue_delete      (BqClient            *self,
                                            const BqEntityType  *type,
                                            const char          *id,
                                            GError             **error);
+
+/* Queue an action: a request to an endpoint that is not the entity's
+ * own (POST /api/v1/slots/ID/claim, /orders/ID/cancel…), @body JSON or
+ * NULL, concerning the entity @type/@entity_id.  It waits in the outbox
+ * with an idempotency key and goes in order with the other entries; the
+ * entity the server answers with goes into the cache (under the server's
+ * id: a claim answered with a new order replaces the provisional one, and
+ * later entries naming the provisional id are renamed).  A refusal (4xx)
+ * becomes a conflict whose server_json is the server's answer; KEEP_MINE
+ * sends it again, TAKE_THEIRS drops it.
+ *
+ * An action that names an entity the cache does not have and whose @body
+ * reads as one (a claim's body is an order) shows it in the cache at once,
+ * at revision 0: a provisional row, "not yet guaranteed", until the server
+ * answers.  Other actions change nothing in the cache before they are
+ * accepted.  @entity_id NULL: a new UUID (returned in @out_entity_id). */
+gboolean      bq_client_queue_action      (BqClient            *self,
+                                           const char          *method,
+                                           const char          *path,
+                                           const char          *body,
+                                           const BqEntityType  *type,
+                                           const char          *entity_id,
+                                           char               **out_entity_id,
+                                           gint64              *out_seq,
+                                           GError             **error);
+/* The pending or refused action entries that concern @type/@id, oldest
+ * first; the array owns them. */
+GPtrArray    *bq_client_list_actions      (BqClient            *self,
+                                           const BqEntityType  *type,
+                                           const char          *id);
+
+/* A request the outbox must not carry: online only, answered now
+ * (matching, holds).  @body may be NULL.  The answer, whatever its status,
+ * is returned as JSON (JSON null for an empty body) with *@status; NULL
+ * with BQ_CLIENT_ERROR_OFFLINE when the server cannot be reached, or
+ * BQ_CLIENT_ERROR_PROTOCOL when the answer is not JSON. */
+void          bq_client_call_async        (BqClient            *self,
+                                           const char          *method,
+                                           const char          *path,
+                                           const char          *body,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+JsonNode     *bq_client_call_finish       (BqClient            *self,
+                                           GAsyncResult        *result,
+                                           guint               *status,
+                                           GError             **error);
+/* The error.message of a JSON error answer, or NULL. */
+const char   *bq_client_reply_message     (JsonNode            *reply);
 
 /* Outbox entries, oldest first (pending and in conflict); the array owns
  * them.  Later entries of an entity with a refused one wait behind it;

@@ -1,0 +1,478 @@
+/* test-slots-gui.c — the Slots page against a real server
+ *
+ * Runs under xvfb-run.  The account manager for Europe signs in to an
+ * in-process server with the demo network (its clock fixed to
+ * 2026-11-24); the Slots page must show a week of slots for one of their
+ * centres.  A booking through the page's API ranks the feasible slots
+ * with their explanations and claims the best: the order reaches the
+ * server and is confirmed.  Then the network goes (a proxy between the
+ * app and the server is unplugged): the ranking is an offline estimate,
+ * the booking is queued and marked not yet guaranteed, and it goes
+ * through once the server is back.
+ *
+ * With $BQ_SCREENSHOT_DIR set, PNGs of each step are written there.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "bq-application.h"
+#include "bq-slots-page.h"
+#include "bq-test-server.h"
+#include "bq-window.h"
+
+#define TIMEOUT_MS (120 * 1000)
+#define DAY 86400
+#define NOW        G_GINT64_CONSTANT (1795507200)   /* 2026-11-24T08:00:00Z */
+/* 2026-12-02T08:00Z, a Wednesday of the demo's slots. */
+#define ADMIN      G_GINT64_CONSTANT (1796198400)
+
+/* ------------------------------------------------------------------ proxy */
+
+/* A TCP proxy that can be unplugged: connections refused and open ones
+ * cut, so the client sees exactly what it sees when the network goes. */
+typedef struct {
+  GSocketService *service;
+  GSocketClient  *connector;
+  guint16         target_port;
+  gboolean        unplugged;
+  GPtrArray      *streams;   /* GIOStream, both ends of every link */
+  char           *base;
+} Proxy;
+
+typedef struct {
+  Proxy     *proxy;
+  GIOStream *in;
+} Pending;
+
+static void
+on_spliced (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_output_stream_splice_finish (G_OUTPUT_STREAM (source), result, NULL);
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Pending *pending = user_data;
+  g_autoptr(GSocketConnection) out = NULL;
+
+  out = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), result, NULL);
+  if (out == NULL || pending->proxy->unplugged)
+    {
+      g_io_stream_close (pending->in, NULL, NULL);
+      g_object_unref (pending->in);
+      g_free (pending);
+      return;
+    }
+  g_ptr_array_add (pending->proxy->streams, g_object_ref (out));
+  g_ptr_array_add (pending->proxy->streams, g_object_ref (pending->in));
+  g_output_stream_splice_async (g_io_stream_get_output_stream (G_IO_STREAM (out)),
+                                g_io_stream_get_input_stream (pending->in),
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, G_PRIORITY_DEFAULT, NULL,
+                                on_spliced, NULL);
+  g_output_stream_splice_async (g_io_stream_get_output_stream (pending->in),
+                                g_io_stream_get_input_stream (G_IO_STREAM (out)),
+                                G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, G_PRIORITY_DEFAULT, NULL,
+                                on_spliced, NULL);
+  g_object_unref (pending->in);
+  g_free (pending);
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  Proxy *proxy = user_data;
+  Pending *pending;
+
+  if (proxy->unplugged)
+    {
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
+  pending = g_new0 (Pending, 1);
+  pending->proxy = proxy;
+  pending->in = g_object_ref (G_IO_STREAM (connection));
+  g_socket_client_connect_to_host_async (proxy->connector, "127.0.0.1", proxy->target_port,
+                                         NULL, on_connected, pending);
+  return TRUE;
+}
+
+static Proxy *
+proxy_new (const char *target_base)
+{
+  g_autoptr(GError) error = NULL;
+  Proxy *proxy = g_new0 (Proxy, 1);
+  const char *port = strrchr (target_base, ':');
+  guint16 listen_port;
+
+  g_assert_nonnull (port);
+  proxy->target_port = (guint16) g_ascii_strtoull (port + 1, NULL, 10);
+  proxy->service = g_socket_service_new ();
+  proxy->connector = g_socket_client_new ();
+  proxy->streams = g_ptr_array_new_with_free_func (g_object_unref);
+  listen_port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (proxy->service), NULL,
+                                                     &error);
+  g_assert_no_error (error);
+  g_signal_connect (proxy->service, "incoming", G_CALLBACK (on_incoming), proxy);
+  g_socket_service_start (proxy->service);
+  proxy->base = g_strdup_printf ("http://127.0.0.1:%u", listen_port);
+  return proxy;
+}
+
+static void
+proxy_set_unplugged (Proxy    *proxy,
+                     gboolean  unplugged)
+{
+  proxy->unplugged = unplugged;
+  if (unplugged)
+    {
+      for (guint i = 0; i < proxy->streams->len; i++)
+        g_io_stream_close (g_ptr_array_index (proxy->streams, i), NULL, NULL);
+      g_ptr_array_set_size (proxy->streams, 0);
+    }
+}
+
+static void
+proxy_free (Proxy *proxy)
+{
+  proxy_set_unplugged (proxy, TRUE);
+  g_socket_service_stop (proxy->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (proxy->service));
+  g_clear_object (&proxy->service);
+  g_clear_object (&proxy->connector);
+  g_ptr_array_unref (proxy->streams);
+  g_free (proxy->base);
+  g_free (proxy);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Proxy, proxy_free)
+
+/* ---------------------------------------------------------------- helpers */
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+on_tick (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+run_until (Predicate predicate,
+           gpointer  data,
+           guint     timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint tick = g_timeout_add (20, on_tick, NULL);
+  gboolean ok;
+
+  while (!(ok = predicate (data)) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+  return ok;
+}
+
+static void
+settle (void)
+{
+  gint64 until = g_get_monotonic_time () + 500 * 1000;
+  guint tick = g_timeout_add (20, on_tick, NULL);
+
+  while (g_get_monotonic_time () < until)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+}
+
+static GtkWidget *
+find_descendant (GtkWidget *widget,
+                 GType      type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_descendant (child, type);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static void
+save_screenshot (GtkWidget  *widget,
+                 const char *name)
+{
+  const char *dir = g_getenv ("BQ_SCREENSHOT_DIR");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  int width = 0, height = 0;
+
+  if (dir == NULL)
+    return;
+  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
+    {
+      settle ();
+      width = gtk_widget_get_width (widget);
+      height = gtk_widget_get_height (widget);
+      g_clear_object (&paintable);
+      paintable = gtk_widget_paintable_new (widget);
+      snapshot = gtk_snapshot_new ();
+      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+    }
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
+                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
+  g_mkdir_with_parents (dir, 0755);
+  path = g_strdup_printf ("%s/%s.png", dir, name);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static void
+on_signed_in (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (bq_application_sign_in_finish (BQ_APPLICATION (source), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static gboolean
+page_has_slots (gpointer data)
+{
+  return bq_slots_page_get_n_slots (data) > 0;
+}
+
+static gboolean
+page_idle (gpointer data)
+{
+  return !bq_slots_page_is_busy (data);
+}
+
+static gboolean
+outbox_empty (gpointer data)
+{
+  return bq_client_get_n_pending (data) == 0;
+}
+
+static gboolean
+client_offline (gpointer data)
+{
+  return bq_client_get_state (data) == BQ_CLIENT_STATE_OFFLINE;
+}
+
+static gboolean
+cache_has_slots (gpointer data)
+{
+  return bq_store_count (bq_client_get_store (data), &bq_slot_type, NULL) > 0 &&
+         bq_client_get_state (data) == BQ_CLIENT_STATE_ONLINE;
+}
+
+
+typedef struct {
+  BqStore    *store;
+  const char *patient_ref;
+  BqOrderStatus status;
+} OnServer;
+
+static gboolean
+server_has_order (gpointer data)
+{
+  OnServer *on = data;
+  g_autoptr(GPtrArray) orders = bq_store_list (on->store, &bq_order_type, NULL);
+
+  for (guint i = 0; orders != NULL && i < orders->len; i++)
+    {
+      BqOrder *order = g_ptr_array_index (orders, i);
+
+      if (g_strcmp0 (order->patient_ref, on->patient_ref) == 0 && order->status == on->status &&
+          order->slot_id != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+status_guaranteed (gpointer data)
+{
+  return strstr (bq_slots_page_get_status_text (data), "guaranteed;") != NULL ||
+         strstr (bq_slots_page_get_status_text (data), "Confirmed") != NULL;
+}
+
+/* ------------------------------------------------------------------ test */
+
+static void
+test_slots_page (void)
+{
+  g_autoptr(BqTestServer) server = bq_test_server_new ();
+  g_autoptr(Proxy) proxy = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("bq-slots-gui-XXXXXX", NULL);
+  g_autofree char *cache = g_build_filename (dir, "cache.db", NULL);
+  g_autoptr(GError) error = NULL;
+  BqApplication *app;
+  BqClient *client;
+  BqWindow *window;
+  BqSlotsPage *page;
+  gboolean signed_in = FALSE;
+  OnServer on;
+
+  bq_server_set_fixed_now (server->server, NOW);
+  proxy = proxy_new (server->base);
+
+  app = bq_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  bq_application_set_cache_path (app, cache);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  bq_application_sign_in_async (app, proxy->base, "am-europe", BQ_TEST_PASSWORD, FALSE, NULL,
+                                on_signed_in, &signed_in);
+  g_assert_true (bq_test_run_until (&signed_in, TIMEOUT_MS));
+  client = bq_application_get_client (app);
+  g_object_set (client, "retry-delay-ms", 50, NULL);
+  window = BQ_WINDOW (bq_application_open_window (app));
+  gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
+  bq_window_set_page (window, "slots");
+  page = BQ_SLOTS_PAGE (find_descendant (GTK_WIDGET (window), BQ_TYPE_SLOTS_PAGE));
+  g_assert_nonnull (page);
+  g_assert_true (run_until (cache_has_slots, client, TIMEOUT_MS));
+  settle ();
+
+  /* The week of the administration date, for one of the AM's centres. */
+  bq_slots_page_set_now (page, NOW);
+  bq_slots_page_set_week (page, ADMIN - 2 * DAY);
+  /* A centre the AM does not serve is not offered; theirs are. */
+  g_assert_false (bq_slots_page_set_centre (page, "centre-us-nyc-mskcc"));
+  {
+    const BqUser *user = bq_client_get_user (client);
+    gboolean found = FALSE;
+
+    g_assert_nonnull (user->centre_ids);
+    g_test_message ("cache centres %u, page centre %s, user centre %s",
+                    (guint) bq_store_count (bq_client_get_store (client), &bq_centre_type, NULL),
+                    bq_slots_page_get_centre (page), user->centre_ids[0]);
+    for (guint i = 0; !found && user->centre_ids[i] != NULL; i++)
+      {
+        g_assert_true (bq_slots_page_set_centre (page, user->centre_ids[i]));
+        found = bq_slots_page_get_n_slots (page) > 0;
+      }
+    g_assert_true (found);
+  }
+  g_test_message ("centre %s", bq_slots_page_get_centre (page));
+  g_assert_true (run_until (page_has_slots, page, TIMEOUT_MS));
+  g_test_message ("%u slots in the week", bq_slots_page_get_n_slots (page));
+
+  /* A name is refused with a clear message. */
+  bq_slots_page_set_request (page, "Jane Doe", NULL, ADMIN, 4 * 3600);
+  g_assert_false (bq_slots_page_find (page, &error));
+  g_test_message ("refused: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "name"));
+  g_clear_error (&error);
+
+  /* Online: the server ranks, the best is booked and confirmed. */
+  bq_slots_page_set_request (page, "PT-GUI-1", "7.4 GBq", ADMIN, 4 * 3600);
+  g_assert_true (bq_slots_page_find (page, &error));
+  g_assert_no_error (error);
+  g_assert_true (run_until (page_idle, page, TIMEOUT_MS));
+  g_assert_cmpuint (bq_slots_page_get_n_options (page), >, 0);
+  g_assert_false (bq_slots_page_is_offline_estimate (page));
+  g_test_message ("best: %s — %s", bq_slots_page_get_option_slot (page, 0),
+                  bq_slots_page_get_option_summary (page, 0));
+  save_screenshot (GTK_WIDGET (window), "slots-01-ranked");
+  bq_slots_page_select_option (page, 0);
+  g_assert_true (bq_slots_page_book (page, &error));
+  g_assert_no_error (error);
+  on = (OnServer) { server->store, "PT-GUI-1", BQ_ORDER_REQUESTED };
+  g_assert_true (run_until (server_has_order, &on, TIMEOUT_MS));
+  g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
+  g_assert_true (run_until (status_guaranteed, page, TIMEOUT_MS));
+  g_assert_true (bq_slots_page_confirm (page, &error));
+  g_assert_no_error (error);
+  on.status = BQ_ORDER_CONFIRMED;
+  g_assert_true (run_until (server_has_order, &on, TIMEOUT_MS));
+  g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
+  g_assert_cmpuint (bq_client_get_n_conflicts (client), ==, 0);
+  save_screenshot (GTK_WIDGET (window), "slots-02-booked");
+
+  /* Offline: an estimate, and a booking queued, not yet guaranteed. */
+  proxy_set_unplugged (proxy, TRUE);
+  bq_client_sync_async (client, NULL, NULL, NULL);
+  g_assert_true (run_until (client_offline, client, TIMEOUT_MS));
+  bq_slots_page_new_booking (page);
+  bq_slots_page_set_request (page, "PT-GUI-2", "7.4 GBq", ADMIN, 4 * 3600);
+  g_assert_true (bq_slots_page_find (page, &error));
+  g_assert_no_error (error);
+  g_assert_true (run_until (page_idle, page, TIMEOUT_MS));
+  g_assert_true (bq_slots_page_is_offline_estimate (page));
+  g_assert_cmpuint (bq_slots_page_get_n_options (page), >, 0);
+  bq_slots_page_select_option (page, 0);
+  g_assert_true (bq_slots_page_book (page, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (bq_slots_page_get_status_text (page), "Not yet guaranteed"));
+  g_assert_cmpuint (bq_client_get_n_pending (client), ==, 1);
+  on = (OnServer) { server->store, "PT-GUI-2", BQ_ORDER_REQUESTED };
+  g_assert_false (server_has_order (&on));
+  save_screenshot (GTK_WIDGET (window), "slots-03-offline-queued");
+
+  /* The server is back: the claim goes through, once. */
+  proxy_set_unplugged (proxy, FALSE);
+  g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
+  g_assert_true (server_has_order (&on));
+  g_assert_cmpuint (bq_client_get_n_conflicts (client), ==, 0);
+  g_assert_true (run_until (status_guaranteed, page, TIMEOUT_MS));
+  save_screenshot (GTK_WIDGET (window), "slots-04-back-online");
+
+  {
+    GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
+
+    for (GList *l = windows; l != NULL; l = l->next)
+      gtk_window_destroy (l->data);
+    g_list_free (windows);
+  }
+  g_application_quit (G_APPLICATION (app));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_object_unref (app);
+  {
+    g_autofree char *wal = g_strconcat (cache, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (cache, "-shm", NULL);
+
+    g_unlink (cache);
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/app/slots/book-online-and-offline", test_slots_page);
+
+  return g_test_run ();
+}
