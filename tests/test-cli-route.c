@@ -13,72 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "bq-core.h"
-
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_free (CliResult *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliResult, cli_result_free)
-
-static CliResult *
-run_cli_argv (const char * const *args)
-{
-  const char *cli = g_getenv ("BECQUEREL_CLI");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_auto(GStrv) envp = g_get_environ ();
-  g_autoptr(GError) error = NULL;
-  CliResult *result = g_new0 (CliResult, 1);
-  int wait_status = 0;
-
-  if (cli == NULL)
-    g_error ("BECQUEREL_CLI is not set");
-  g_ptr_array_add (argv, (gpointer) cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  envp = g_environ_setenv (envp, "LC_ALL", "C.UTF-8", TRUE);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                     &result->out, &result->err, &wait_status, &error))
-    g_error ("Cannot run %s: %s", cli, error->message);
-  if (g_spawn_check_wait_status (wait_status, &error))
-    result->status = 0;
-  else if (error->domain == G_SPAWN_EXIT_ERROR)
-    result->status = error->code;
-  else
-    g_error ("%s did not exit normally: %s", cli, error->message);
-  return result;
-}
-
-#define run_cli(...) run_cli_argv ((const char * const []) { __VA_ARGS__, NULL })
-
-static void
-assert_success (const CliResult *r)
-{
-  if (r->status != 0 || r->err[0] != '\0')
-    g_error ("expected success: exit %d, stdout «%s», stderr «%s»", r->status, r->out, r->err);
-}
-
-static void
-assert_failure (const CliResult *r,
-                int              status)
-{
-  const char *nl = strchr (r->err, '\n');
-
-  if (r->status != status || r->out[0] != '\0' || nl == NULL || nl[1] != '\0' ||
-      !g_str_has_prefix (r->err, "becquerel-cli: "))
-    g_error ("expected failure %d with one line: exit %d, stdout «%s», stderr «%s»",
-             status, r->status, r->out, r->err);
-}
+#include "bq-test-cli.h"
 
 static JsonNode *
 parse (const char *text)
@@ -105,8 +40,8 @@ fixture_set_up (Fixture       *f,
   f->dir = g_dir_make_tmp ("becquerel-cli-route-XXXXXX", &error);
   g_assert_no_error (error);
   f->db = g_build_filename (f->dir, "demo.db", NULL);
-  r = run_cli ("demo", "--out", f->db, "--seed", "7", "--start", "2026-01-07", "--weeks", "3");
-  assert_success (r);
+  r = bq_test_run_cli ("demo", "--out", f->db, "--seed", "7", "--start", "2026-01-07", "--weeks", "3");
+  bq_test_cli_assert_success (r);
 }
 
 static void
@@ -130,8 +65,8 @@ static void
 test_route_json (Fixture       *f,
                  gconstpointer  data)
 {
-  g_autoptr(CliResult) r = run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
-                                    "--to", "centre-de-muc-tum", "--after", AFTER, "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
+                                            "--to", "centre-de-muc-tum", "--after", AFTER, "--json");
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(BqStore) store = NULL;
   g_autoptr(BqRouter) router = NULL;
@@ -143,7 +78,7 @@ test_route_json (Fixture       *f,
   BqRouteQuery q;
   gint64 after;
 
-  assert_success (r);
+  bq_test_cli_assert_success (r);
   node = parse (r->out);
   o = json_node_get_object (node);
   g_assert_cmpstr (json_object_get_string_member (o, "product_id"), ==, "product-lu177-psma");
@@ -178,10 +113,10 @@ static void
 test_route_human (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(CliResult) r = run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
-                                    "--to", "centre-de-muc-tum", "--after", AFTER);
+  g_autoptr(CliResult) r = bq_test_run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
+                                            "--to", "centre-de-muc-tum", "--after", AFTER);
 
-  assert_success (r);
+  bq_test_cli_assert_success (r);
   g_assert_nonnull (strstr (r->out, "routes from site-nl-pet to centre-de-muc-tum"));
   g_assert_nonnull (strstr (r->out, " CET"));
   g_assert_nonnull (strstr (r->out, "GBq at arrival"));
@@ -191,11 +126,11 @@ static void
 test_route_geojson (Fixture       *f,
                     gconstpointer  data)
 {
-  g_autoptr(CliResult) r = run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
-                                    "--to", "centre-de-muc-tum", "--after", AFTER, "--geojson");
+  g_autoptr(CliResult) r = bq_test_run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
+                                            "--to", "centre-de-muc-tum", "--after", AFTER, "--geojson");
   g_autoptr(JsonNode) node = NULL;
 
-  assert_success (r);
+  bq_test_cli_assert_success (r);
   node = parse (r->out);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "type"), ==,
                    "FeatureCollection");
@@ -205,15 +140,15 @@ static void
 test_network (Fixture       *f,
               gconstpointer  data)
 {
-  g_autoptr(CliResult) text = run_cli ("network", "--db", f->db);
-  g_autoptr(CliResult) r = run_cli ("network", "--db", f->db, "--geojson");
+  g_autoptr(CliResult) text = bq_test_run_cli ("network", "--db", f->db);
+  g_autoptr(CliResult) r = bq_test_run_cli ("network", "--db", f->db, "--geojson");
   g_autoptr(JsonNode) node = NULL;
   JsonArray *features;
   guint n_points = 0, n_lines = 0;
 
-  assert_success (text);
+  bq_test_cli_assert_success (text);
   g_assert_nonnull (strstr (text->out, "4 sites, 42 hubs, 60 centres; 179 lanes"));
-  assert_success (r);
+  bq_test_cli_assert_success (r);
   node = parse (r->out);
   features = json_object_get_array_member (json_node_get_object (node), "features");
   for (guint i = 0; i < json_array_get_length (features); i++)
@@ -248,22 +183,22 @@ static void
 test_bad_input (Fixture       *f,
                 gconstpointer  data)
 {
-  g_autoptr(CliResult) missing = run_cli ("route", "--db", f->db, "--from", "site-nl-pet");
-  g_autoptr(CliResult) bad_time = run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
-                                           "--to", "centre-de-muc-tum", "--after", "soon");
-  g_autoptr(CliResult) unknown = run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
-                                          "--to", "centre-xx", "--after", AFTER);
-  g_autoptr(CliResult) no_file = run_cli ("network", "--db", "/nonexistent/x.db");
-  g_autoptr(CliResult) both = run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
-                                       "--to", "centre-de-muc-tum", "--after", AFTER,
-                                       "--json", "--geojson");
+  g_autoptr(CliResult) missing = bq_test_run_cli ("route", "--db", f->db, "--from", "site-nl-pet");
+  g_autoptr(CliResult) bad_time = bq_test_run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
+                                                   "--to", "centre-de-muc-tum", "--after", "soon");
+  g_autoptr(CliResult) unknown = bq_test_run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
+                                                  "--to", "centre-xx", "--after", AFTER);
+  g_autoptr(CliResult) no_file = bq_test_run_cli ("network", "--db", "/nonexistent/x.db");
+  g_autoptr(CliResult) both = bq_test_run_cli ("route", "--db", f->db, "--from", "site-nl-pet",
+                                               "--to", "centre-de-muc-tum", "--after", AFTER,
+                                               "--json", "--geojson");
 
-  assert_failure (missing, 2);
-  assert_failure (bad_time, 2);
-  assert_failure (unknown, 1);
+  bq_test_cli_assert_failure (missing, 2);
+  bq_test_cli_assert_failure (bad_time, 2);
+  bq_test_cli_assert_failure (unknown, 1);
   g_assert_nonnull (strstr (unknown->err, "centre-xx"));
-  assert_failure (no_file, 1);
-  assert_failure (both, 2);
+  bq_test_cli_assert_failure (no_file, 1);
+  bq_test_cli_assert_failure (both, 2);
 }
 
 int

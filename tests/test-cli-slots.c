@@ -10,80 +10,15 @@
 #include <json-glib/json-glib.h>
 
 #include "bq-core.h"
-
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_free (CliResult *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliResult, cli_result_free)
-
-static CliResult *
-run_cli_argv (const char * const *args)
-{
-  const char *cli = g_getenv ("BECQUEREL_CLI");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_auto(GStrv) envp = g_get_environ ();
-  g_autoptr(GError) error = NULL;
-  CliResult *result = g_new0 (CliResult, 1);
-  int wait_status = 0;
-
-  if (cli == NULL)
-    g_error ("BECQUEREL_CLI is not set");
-  g_ptr_array_add (argv, (gpointer) cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  envp = g_environ_setenv (envp, "LC_ALL", "C.UTF-8", TRUE);
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
-                     &result->out, &result->err, &wait_status, &error))
-    g_error ("Cannot run %s: %s", cli, error->message);
-  if (g_spawn_check_wait_status (wait_status, &error))
-    result->status = 0;
-  else if (error->domain == G_SPAWN_EXIT_ERROR)
-    result->status = error->code;
-  else
-    g_error ("%s did not exit normally: %s", cli, error->message);
-  return result;
-}
-
-#define run_cli(...) run_cli_argv ((const char * const []) { __VA_ARGS__, NULL })
-
-static void
-assert_success (const CliResult *r)
-{
-  if (r->status != 0 || r->err[0] != '\0')
-    g_error ("expected success: exit %d, stdout «%s», stderr «%s»", r->status, r->out, r->err);
-}
-
-static void
-assert_failure (const CliResult *r,
-                int              status)
-{
-  const char *nl = strchr (r->err, '\n');
-
-  if (r->status != status || r->out[0] != '\0' || nl == NULL || nl[1] != '\0' ||
-      !g_str_has_prefix (r->err, "becquerel-cli: "))
-    g_error ("expected failure %d with one line: exit %d, stdout «%s», stderr «%s»",
-             status, r->status, r->out, r->err);
-}
+#include "bq-test-cli.h"
 
 static char *db_path;
 
 static void
 make_db (void)
 {
-  g_autoptr(CliResult) r = run_cli ("demo", "-o", db_path, "--start", "2026-03-02");
-  assert_success (r);
+  g_autoptr(CliResult) r = bq_test_run_cli ("demo", "-o", db_path, "--start", "2026-03-02");
+  bq_test_cli_assert_success (r);
 }
 
 #define CENTRE "centre-cn-sha-fuscc"
@@ -92,12 +27,12 @@ make_db (void)
 static void
 test_slots_json (void)
 {
-  g_autoptr(CliResult) r = run_cli ("slots", "--db", db_path, "--centre", CENTRE,
-                                    "--from", "2026-03-23", "--days", "7", "--now", NOW, "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("slots", "--db", db_path, "--centre", CENTRE,
+                                            "--from", "2026-03-23", "--days", "7", "--now", NOW, "--json");
   g_autoptr(JsonNode) node = NULL;
   JsonArray *slots;
 
-  assert_success (r);
+  bq_test_cli_assert_success (r);
   node = json_from_string (r->out, NULL);
   g_assert_nonnull (node);
   slots = json_object_get_array_member (json_node_get_object (node), "slots");
@@ -114,10 +49,10 @@ test_slots_json (void)
 static void
 test_book (void)
 {
-  g_autoptr(CliResult) dry = run_cli ("book", "--db", db_path, "--centre", CENTRE,
-                                      "--patient", "PT-9X1", "--activity", "7.4GBq",
-                                      "--admin", "2026-03-26T09:00+01:00", "--window", "4h",
-                                      "--now", NOW, "--dry-run");
+  g_autoptr(CliResult) dry = bq_test_run_cli ("book", "--db", db_path, "--centre", CENTRE,
+                                              "--patient", "PT-9X1", "--activity", "7.4GBq",
+                                              "--admin", "2026-03-26T09:00+01:00", "--window", "4h",
+                                              "--now", NOW, "--dry-run");
   g_autoptr(CliResult) json = NULL;
   g_autoptr(JsonNode) node = NULL;
   JsonObject *root, *order, *best;
@@ -127,14 +62,14 @@ test_book (void)
   const char *slot_id;
   gint64 claimed_before;
 
-  assert_success (dry);
+  bq_test_cli_assert_success (dry);
   g_assert_nonnull (strstr (dry->out, "needs ≥ 6.66"));
   g_assert_nonnull (strstr (dry->out, "Dry run"));
 
-  json = run_cli ("book", "--db", db_path, "--centre", CENTRE, "--patient", "PT-9X2",
-                  "--activity", "7.4GBq", "--admin", "2026-03-26T09:00+01:00", "--window", "4h",
-                  "--now", NOW, "--json");
-  assert_success (json);
+  json = bq_test_run_cli ("book", "--db", db_path, "--centre", CENTRE, "--patient", "PT-9X2",
+                          "--activity", "7.4GBq", "--admin", "2026-03-26T09:00+01:00", "--window", "4h",
+                          "--now", NOW, "--json");
+  bq_test_cli_assert_success (json);
   node = json_from_string (json->out, NULL);
   root = json_node_get_object (node);
   order = json_object_get_object_member (root, "order");
@@ -154,26 +89,26 @@ test_book (void)
 static void
 test_book_failures (void)
 {
-  g_autoptr(CliResult) name = run_cli ("book", "--db", db_path, "--centre", CENTRE,
-                                       "--patient", "Jane Doe", "--activity", "7.4GBq",
-                                       "--admin", "2026-03-26T09:00+01:00", "--now", NOW);
+  g_autoptr(CliResult) name = bq_test_run_cli ("book", "--db", db_path, "--centre", CENTRE,
+                                               "--patient", "Jane Doe", "--activity", "7.4GBq",
+                                               "--admin", "2026-03-26T09:00+01:00", "--now", NOW);
   /* Far beyond the demo's runs: nothing is offered then. */
-  g_autoptr(CliResult) none = run_cli ("book", "--db", db_path, "--centre", CENTRE,
-                                       "--patient", "PT-9X3", "--activity", "7.4GBq",
-                                       "--admin", "2027-03-26T09:00+01:00", "--now", NOW);
+  g_autoptr(CliResult) none = bq_test_run_cli ("book", "--db", db_path, "--centre", CENTRE,
+                                               "--patient", "PT-9X3", "--activity", "7.4GBq",
+                                               "--admin", "2027-03-26T09:00+01:00", "--now", NOW);
   /* After the cut-off of every slot of that day. */
-  g_autoptr(CliResult) late = run_cli ("book", "--db", db_path, "--centre", CENTRE,
-                                       "--patient", "PT-9X4", "--activity", "7.4GBq",
-                                       "--admin", "2026-03-26T09:00+01:00",
-                                       "--now", "2026-03-26T00:00Z");
-  g_autoptr(CliResult) usage = run_cli ("book", "--db", db_path);
+  g_autoptr(CliResult) late = bq_test_run_cli ("book", "--db", db_path, "--centre", CENTRE,
+                                               "--patient", "PT-9X4", "--activity", "7.4GBq",
+                                               "--admin", "2026-03-26T09:00+01:00",
+                                               "--now", "2026-03-26T00:00Z");
+  g_autoptr(CliResult) usage = bq_test_run_cli ("book", "--db", db_path);
 
-  assert_failure (name, 2);
-  assert_failure (none, 1);
+  bq_test_cli_assert_failure (name, 2);
+  bq_test_cli_assert_failure (none, 1);
   g_assert_nonnull (strstr (none->err, "No slot can serve this order"));
-  assert_failure (late, 1);
+  bq_test_cli_assert_failure (late, 1);
   g_assert_nonnull (strstr (late->err, "after_cutoff"));
-  assert_failure (usage, 2);
+  bq_test_cli_assert_failure (usage, 2);
 }
 
 int

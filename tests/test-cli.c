@@ -15,103 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "bq-core.h"
-
-typedef struct {
-  int   status;   /* exit status */
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_free (CliResult *result)
-{
-  g_free (result->out);
-  g_free (result->err);
-  g_free (result);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CliResult, cli_result_free)
-
-/* Runs the CLI with the NULL-terminated @args (without the program). */
-static CliResult *
-run_cli_argv (const char * const *args)
-{
-  const char *cli = g_getenv ("BECQUEREL_CLI");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_auto(GStrv) envp = g_get_environ ();
-  g_autoptr(GError) error = NULL;
-  CliResult *result = g_new0 (CliResult, 1);
-  int wait_status = 0;
-
-  if (cli == NULL)
-    g_error ("BECQUEREL_CLI is not set");
-
-  g_ptr_array_add (argv, (gpointer) cli);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  /* A fixed UTF-8 locale, so messages and quotes are predictable. */
-  envp = g_environ_setenv (envp, "LC_ALL", "C.UTF-8", TRUE);
-  envp = g_environ_unsetenv (envp, "LANGUAGE");
-
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT,
-                     NULL, NULL, &result->out, &result->err, &wait_status, &error))
-    g_error ("Cannot run %s: %s", cli, error->message);
-
-  if (g_spawn_check_wait_status (wait_status, &error))
-    result->status = 0;
-  else if (error->domain == G_SPAWN_EXIT_ERROR)
-    result->status = error->code;
-  else
-    g_error ("%s did not exit normally: %s", cli, error->message);
-
-  return result;
-}
-
-#define run_cli(...) run_cli_argv ((const char * const []) { __VA_ARGS__, NULL })
-
-static char *
-describe (const CliResult *result)
-{
-  return g_strdup_printf ("exit %d, stdout «%s», stderr «%s»",
-                          result->status, result->out, result->err);
-}
-
-static void
-assert_success (const CliResult *result)
-{
-  if (result->status != 0 || result->err[0] != '\0')
-    {
-      g_autofree char *d = describe (result);
-      g_error ("expected success: %s", d);
-    }
-}
-
-static guint
-count_lines (const char *text)
-{
-  guint n = 0;
-
-  for (const char *p = text; *p != '\0'; p++)
-    if (*p == '\n')
-      n++;
-  return n;
-}
-
-/* Fails with @status, nothing on stdout, exactly one line on stderr. */
-static void
-assert_failure (const CliResult *result,
-                int              status)
-{
-  if (result->status != status || result->out[0] != '\0' ||
-      count_lines (result->err) != 1 || !g_str_has_suffix (result->err, "\n") ||
-      !g_str_has_prefix (result->err, "becquerel-cli: "))
-    {
-      g_autofree char *d = describe (result);
-      g_error ("expected failure with status %d and one line on stderr: %s", status, d);
-    }
-}
+#include "bq-test-cli.h"
 
 /* The whole of stdout is one JSON object on one line. */
 static JsonObject *
@@ -121,8 +25,8 @@ parse_json_object (const CliResult *result)
   g_autoptr(GError) error = NULL;
   JsonNode *root;
 
-  assert_success (result);
-  g_assert_cmpuint (count_lines (result->out), ==, 1);
+  bq_test_cli_assert_success (result);
+  g_assert_cmpuint (bq_test_count_lines (result->out), ==, 1);
   if (!json_parser_load_from_data (parser, result->out, -1, &error))
     g_error ("not JSON (%s): %s", error->message, result->out);
   root = json_parser_get_root (parser);
@@ -218,18 +122,18 @@ single (const char *name,
 static void
 test_version (void)
 {
-  g_autoptr(CliResult) r = run_cli ("--version");
+  g_autoptr(CliResult) r = bq_test_run_cli ("--version");
 
-  assert_success (r);
+  bq_test_cli_assert_success (r);
   g_assert_nonnull (strstr (r->out, PACKAGE_VERSION));
 }
 
 static void
 test_help (void)
 {
-  g_autoptr(CliResult) r = run_cli ("--help");
+  g_autoptr(CliResult) r = bq_test_run_cli ("--help");
 
-  assert_success (r);
+  bq_test_cli_assert_success (r);
   g_assert_nonnull (strstr (r->out, "decay"));
   g_assert_nonnull (strstr (r->out, "demo"));
   g_assert_nonnull (strstr (r->out, "inspect"));
@@ -246,12 +150,12 @@ test_command_help (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(CliResult) r = run_cli (cases[i][0], "--help");
-      g_autoptr(CliResult) h = run_cli ("help", cases[i][0]);
+      g_autoptr(CliResult) r = bq_test_run_cli (cases[i][0], "--help");
+      g_autoptr(CliResult) h = bq_test_run_cli ("help", cases[i][0]);
 
-      assert_success (r);
+      bq_test_cli_assert_success (r);
       g_assert_nonnull (strstr (r->out, cases[i][1]));
-      assert_success (h);
+      bq_test_cli_assert_success (h);
       g_assert_cmpstr (h->out, ==, r->out);
     }
 }
@@ -259,14 +163,14 @@ test_command_help (void)
 static void
 test_usage_errors (void)
 {
-  g_autoptr(CliResult) none = run_cli_argv ((const char * const []) { NULL });
-  g_autoptr(CliResult) unknown = run_cli ("frobnicate");
-  g_autoptr(CliResult) option = run_cli ("--frobnicate");
+  g_autoptr(CliResult) none = bq_test_run_cli_argv ((const char * const []) { NULL });
+  g_autoptr(CliResult) unknown = bq_test_run_cli ("frobnicate");
+  g_autoptr(CliResult) option = bq_test_run_cli ("--frobnicate");
 
-  assert_failure (none, 2);
-  assert_failure (unknown, 2);
+  bq_test_cli_assert_failure (none, 2);
+  bq_test_cli_assert_failure (unknown, 2);
   g_assert_nonnull (strstr (unknown->err, "frobnicate"));
-  assert_failure (option, 2);
+  bq_test_cli_assert_failure (option, 2);
 }
 
 /* ------------------------------------------------------------------ decay */
@@ -274,7 +178,7 @@ test_usage_errors (void)
 static void
 test_decay_json_single (void)
 {
-  g_autoptr(CliResult) r = run_cli ("decay", "Lu-177", "7.4GBq", "--after", "2d18h", "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "Lu-177", "7.4GBq", "--after", "2d18h", "--json");
   g_autoptr(JsonObject) o = parse_json_object (r);
   g_autoptr(BqInventory) initial = single ("Lu-177", 7.4e9);
   g_autoptr(BqInventory) expected = NULL;
@@ -299,7 +203,7 @@ static void
 test_decay_json_no_after (void)
 {
   /* Other spellings of the nuclide give the canonical name back. */
-  g_autoptr(CliResult) r = run_cli ("decay", "177lu", "200 mCi", "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "177lu", "200 mCi", "--json");
   g_autoptr(JsonObject) o = parse_json_object (r);
   JsonObject *activities;
 
@@ -317,7 +221,7 @@ test_decay_json_chain (void)
   static const char * const members[] = {
     "Ac-225", "Fr-221", "At-217", "Bi-213", "Po-213", "Tl-209", "Pb-209",
   };
-  g_autoptr(CliResult) r = run_cli ("decay", "Ac-225", "10MBq", "--chain", "--after", "24h", "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "Ac-225", "10MBq", "--chain", "--after", "24h", "--json");
   g_autoptr(JsonObject) o = parse_json_object (r);
   g_autoptr(BqInventory) initial = single ("Ac-225", 1e7);
   g_autoptr(BqInventory) expected = NULL;
@@ -346,7 +250,7 @@ test_decay_json_chain (void)
 static void
 test_decay_json_starting_only (void)
 {
-  g_autoptr(CliResult) r = run_cli ("decay", "Ac-225", "10MBq", "--after", "24h", "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "Ac-225", "10MBq", "--after", "24h", "--json");
   g_autoptr(JsonObject) o = parse_json_object (r);
   g_autoptr(BqInventory) initial = single ("Ac-225", 1e7);
   g_autoptr(BqInventory) expected = NULL;
@@ -363,7 +267,7 @@ test_decay_json_starting_only (void)
 static void
 test_decay_json_mixture (void)
 {
-  g_autoptr(CliResult) r = run_cli ("decay", "Lu-177=7.4GBq,Lu-177m=1.48MBq", "--after", "3d", "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "Lu-177=7.4GBq,Lu-177m=1.48MBq", "--after", "3d", "--json");
   g_autoptr(JsonObject) o = parse_json_object (r);
   g_autoptr(BqInventory) initial = NULL;
   g_autoptr(BqInventory) expected = NULL;
@@ -391,7 +295,7 @@ test_decay_json_mixture (void)
 static void
 test_decay_json_need (void)
 {
-  g_autoptr(CliResult) r = run_cli ("decay", "Lu-177", "--need", "7.4GBq", "--after", "2d18h", "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "Lu-177", "--need", "7.4GBq", "--after", "2d18h", "--json");
   g_autoptr(JsonObject) o = parse_json_object (r);
   g_autoptr(BqInventory) nominal = single ("Lu-177", 1.0);
   g_autoptr(GError) error = NULL;
@@ -416,7 +320,7 @@ test_decay_json_need (void)
 static void
 test_decay_json_until (void)
 {
-  g_autoptr(CliResult) r = run_cli ("decay", "F-18", "10GBq", "--until", "500MBq", "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "F-18", "10GBq", "--until", "500MBq", "--json");
   g_autoptr(JsonObject) o = parse_json_object (r);
   g_autoptr(BqInventory) initial = single ("F-18", 10e9);
   g_autoptr(GError) error = NULL;
@@ -435,28 +339,28 @@ test_decay_json_until (void)
 static void
 test_decay_human (void)
 {
-  g_autoptr(CliResult) r = run_cli ("decay", "Lu-177", "7.4GBq", "--after", "2d18h");
-  g_autoptr(CliResult) mix = run_cli ("decay", "Lu-177=7.4GBq,Lu-177m=1.48MBq", "--after", "3d");
-  g_autoptr(CliResult) mci = run_cli ("decay", "Lu-177", "200mCi", "--unit", "mCi");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "Lu-177", "7.4GBq", "--after", "2d18h");
+  g_autoptr(CliResult) mix = bq_test_run_cli ("decay", "Lu-177=7.4GBq,Lu-177m=1.48MBq", "--after", "3d");
+  g_autoptr(CliResult) mci = bq_test_run_cli ("decay", "Lu-177", "200mCi", "--unit", "mCi");
 
-  assert_success (r);
+  bq_test_cli_assert_success (r);
   g_assert_nonnull (strstr (r->out, "Lu-177"));
   g_assert_nonnull (strstr (r->out, "7.40 GBq"));
   g_assert_nonnull (strstr (r->out, "2 d 18 h"));
 
-  assert_success (mix);
+  bq_test_cli_assert_success (mix);
   g_assert_nonnull (strstr (mix->out, "Lu-177m"));
   g_assert_nonnull (strstr (mix->out, "1.48 MBq"));
 
-  assert_success (mci);
+  bq_test_cli_assert_success (mci);
   g_assert_nonnull (strstr (mci->out, "200 mCi"));
 }
 
 static void
 test_decay_human_need_until (void)
 {
-  g_autoptr(CliResult) need = run_cli ("decay", "Lu-177", "--need", "7.4GBq", "--after", "2d18h");
-  g_autoptr(CliResult) until = run_cli ("decay", "F-18", "10GBq", "--until", "500MBq");
+  g_autoptr(CliResult) need = bq_test_run_cli ("decay", "Lu-177", "--need", "7.4GBq", "--after", "2d18h");
+  g_autoptr(CliResult) until = bq_test_run_cli ("decay", "F-18", "10GBq", "--until", "500MBq");
   g_autoptr(BqInventory) nominal = single ("Lu-177", 1.0);
   g_autofree char *required_s = NULL;
   g_autofree char *expected = NULL;
@@ -467,10 +371,10 @@ test_decay_human_need_until (void)
   required_s = bq_units_format_activity (required, BQ_ACTIVITY_UNIT_AUTO);
   expected = g_strdup_printf ("Required now: %s (to have 7.40 GBq after 2 d 18 h)\n", required_s);
 
-  assert_success (need);
+  bq_test_cli_assert_success (need);
   g_assert_cmpstr (need->out, ==, expected);
 
-  assert_success (until);
+  bq_test_cli_assert_success (until);
   g_assert_nonnull (strstr (until->out, "500 MBq"));
   g_assert_nonnull (strstr (until->out, " h "));
 }
@@ -507,28 +411,28 @@ test_decay_bad_input (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(CliResult) r = run_cli_argv (cases[i].args);
+      g_autoptr(CliResult) r = bq_test_run_cli_argv (cases[i].args);
       g_autofree char *joined = g_strjoinv (" ", (char **) cases[i].args);
 
       g_autofree char *err = g_strchomp (g_strdup (r->err));
 
       g_test_message ("becquerel-cli %s → %d: %s", joined, r->status, err);
-      assert_failure (r, cases[i].status);
+      bq_test_cli_assert_failure (r, cases[i].status);
     }
 }
 
 static void
 test_decay_bad_input_messages (void)
 {
-  g_autoptr(CliResult) r = run_cli ("decay", "Lu-178", "7.4GBq", "--json");
+  g_autoptr(CliResult) r = bq_test_run_cli ("decay", "Lu-178", "7.4GBq", "--json");
 
-  g_autoptr(CliResult) negative = run_cli ("decay", "Lu-177", "-1GBq");
+  g_autoptr(CliResult) negative = bq_test_run_cli ("decay", "Lu-177", "-1GBq");
 
-  assert_failure (r, 2);
+  bq_test_cli_assert_failure (r, 2);
   g_assert_nonnull (strstr (r->err, "Lu-178"));
   g_assert_nonnull (strstr (r->err, "did you mean"));
 
-  assert_failure (negative, 2);
+  bq_test_cli_assert_failure (negative, 2);
   g_assert_nonnull (strstr (negative->err, "negative"));
 }
 
@@ -582,8 +486,8 @@ static CliResult *
 make_demo (Fixture    *f,
            const char *extra)
 {
-  return run_cli ("demo", "--out", f->db, "--seed", "7", "--start", "2026-01-07",
-                  "--weeks", "4", extra);
+  return bq_test_run_cli ("demo", "--out", f->db, "--seed", "7", "--start", "2026-01-07",
+                          "--weeks", "4", extra);
 }
 
 static gint64
@@ -612,11 +516,11 @@ test_demo_inspect (Fixture       *f,
   gint64 centres;
   gboolean lu = FALSE, ac = FALSE;
 
-  assert_success (demo);
-  g_assert_cmpuint (count_lines (demo->out), ==, 1);
+  bq_test_cli_assert_success (demo);
+  g_assert_cmpuint (bq_test_count_lines (demo->out), ==, 1);
   g_assert_true (g_file_test (f->db, G_FILE_TEST_IS_REGULAR));
 
-  inspect = run_cli ("inspect", f->db, "--json");
+  inspect = bq_test_run_cli ("inspect", f->db, "--json");
   o = parse_json_object (inspect);
 
   g_assert_cmpint (json_object_get_int_member (o, "schema_version"), >=, 1);
@@ -658,8 +562,8 @@ test_demo_inspect (Fixture       *f,
   g_assert_true (g_str_has_prefix (json_object_get_string_member (runs, "first_start"), "2026-01-"));
   g_assert_cmpint (sum_members (json_object_get_object_member (o, "centres_by_region")), ==, centres);
 
-  human = run_cli ("inspect", f->db);
-  assert_success (human);
+  human = bq_test_run_cli ("inspect", f->db);
+  bq_test_cli_assert_success (human);
   g_assert_nonnull (strstr (human->out, "Sites:"));
   g_assert_nonnull (strstr (human->out, "Lu-177"));
 }
@@ -677,22 +581,22 @@ test_demo_refuses_overwrite (Fixture       *f,
   g_autoptr(JsonObject) ob = NULL;
   GStatBuf before, after;
 
-  assert_success (first);
-  a = run_cli ("inspect", f->db, "--json");
+  bq_test_cli_assert_success (first);
+  a = bq_test_run_cli ("inspect", f->db, "--json");
   oa = parse_json_object (a);
   g_assert_cmpint (g_stat (f->db, &before), ==, 0);
 
   again = make_demo (f, NULL);
-  assert_failure (again, 1);
+  bq_test_cli_assert_failure (again, 1);
   g_assert_nonnull (strstr (again->err, "--force"));
   g_assert_cmpint (g_stat (f->db, &after), ==, 0);
   g_assert_cmpint (before.st_size, ==, after.st_size);
 
   /* --force replaces it, and the same seed and start give the same network. */
   forced = make_demo (f, "--force");
-  assert_success (forced);
+  bq_test_cli_assert_success (forced);
   g_assert_cmpstr (forced->out, ==, first->out);
-  b = run_cli ("inspect", f->db, "--json");
+  b = bq_test_run_cli ("inspect", f->db, "--json");
   ob = parse_json_object (b);
   g_assert_cmpint (json_object_get_int_member (oa, "revision"), ==,
                    json_object_get_int_member (ob, "revision"));
@@ -702,17 +606,17 @@ static void
 test_demo_bad_input (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(CliResult) no_out = run_cli ("demo");
-  g_autoptr(CliResult) weeks = run_cli ("demo", "--out", f->db, "--weeks", "0");
-  g_autoptr(CliResult) start = run_cli ("demo", "--out", f->db, "--start", "2026-02-30");
-  g_autoptr(CliResult) seed = run_cli ("demo", "--out", f->db, "--seed", "abc");
-  g_autoptr(CliResult) dir = run_cli ("demo", "--out", f->dir);
+  g_autoptr(CliResult) no_out = bq_test_run_cli ("demo");
+  g_autoptr(CliResult) weeks = bq_test_run_cli ("demo", "--out", f->db, "--weeks", "0");
+  g_autoptr(CliResult) start = bq_test_run_cli ("demo", "--out", f->db, "--start", "2026-02-30");
+  g_autoptr(CliResult) seed = bq_test_run_cli ("demo", "--out", f->db, "--seed", "abc");
+  g_autoptr(CliResult) dir = bq_test_run_cli ("demo", "--out", f->dir);
 
-  assert_failure (no_out, 2);
-  assert_failure (weeks, 2);
-  assert_failure (start, 2);
-  assert_failure (seed, 2);
-  assert_failure (dir, 1);
+  bq_test_cli_assert_failure (no_out, 2);
+  bq_test_cli_assert_failure (weeks, 2);
+  bq_test_cli_assert_failure (start, 2);
+  bq_test_cli_assert_failure (seed, 2);
+  bq_test_cli_assert_failure (dir, 1);
   g_assert_false (g_file_test (f->db, G_FILE_TEST_EXISTS));
 }
 
@@ -720,13 +624,13 @@ static void
 test_inspect_missing_file (Fixture       *f,
                            gconstpointer  data)
 {
-  g_autoptr(CliResult) r = run_cli ("inspect", f->db);
-  g_autoptr(CliResult) j = run_cli ("inspect", f->db, "--json");
-  g_autoptr(CliResult) none = run_cli ("inspect");
+  g_autoptr(CliResult) r = bq_test_run_cli ("inspect", f->db);
+  g_autoptr(CliResult) j = bq_test_run_cli ("inspect", f->db, "--json");
+  g_autoptr(CliResult) none = bq_test_run_cli ("inspect");
 
-  assert_failure (r, 1);
-  assert_failure (j, 1);
-  assert_failure (none, 2);
+  bq_test_cli_assert_failure (r, 1);
+  bq_test_cli_assert_failure (j, 1);
+  bq_test_cli_assert_failure (none, 2);
   /* A typo must not leave an empty database behind. */
   g_assert_false (g_file_test (f->db, G_FILE_TEST_EXISTS));
 }
@@ -740,8 +644,8 @@ test_inspect_not_a_database (Fixture       *f,
 
   g_file_set_contents (f->db, "this is not a database, just some text\n", -1, &error);
   g_assert_no_error (error);
-  r = run_cli ("inspect", f->db, "--json");
-  assert_failure (r, 1);
+  r = bq_test_run_cli ("inspect", f->db, "--json");
+  bq_test_cli_assert_failure (r, 1);
 }
 
 /* ------------------------------------------------------------------ plan */
@@ -767,7 +671,7 @@ test_plan (Fixture       *f,
                          "--now", "2026-01-14T07:00:00Z" };
   guint n_changes;
 
-  assert_success (demo);
+  bq_test_cli_assert_success (demo);
 
   {
     g_autoptr(BqStore) store = bq_store_open (f->db, &error);
@@ -787,8 +691,8 @@ test_plan (Fixture       *f,
     g_assert_cmpuint (n_changes, >, 0);
   }
 
-  dry = run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
-                 args[7], "--json");
+  dry = bq_test_run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                         args[7], "--json");
   dry_json = parse_json_object (dry);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (dry_json, "changes")),
                     ==, n_changes);
@@ -796,28 +700,28 @@ test_plan (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (dry_json, "capacity")),
                     >, 0);
 
-  human = run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
-                   args[7]);
-  assert_success (human);
+  human = bq_test_run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                           args[7]);
+  bq_test_cli_assert_success (human);
   g_assert_nonnull (strstr (human->out, "resized"));
   g_assert_nonnull (strstr (human->out, "Gap"));
   g_assert_nonnull (strstr (human->out, "--apply"));
 
-  applied = run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
-                     args[7], "--json", "--apply");
+  applied = bq_test_run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                             args[7], "--json", "--apply");
   applied_json = parse_json_object (applied);
   g_assert_true (json_object_get_boolean_member (applied_json, "applied"));
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (applied_json, "changes")),
                     ==, n_changes);
 
-  again = run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
-                   args[7], "--json");
+  again = bq_test_run_cli ("plan", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                           args[7], "--json");
   again_json = parse_json_object (again);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (again_json, "changes")),
                     ==, 0);
 
-  capacity = run_cli ("capacity", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
-                      args[7], "--json");
+  capacity = bq_test_run_cli ("capacity", args[0], args[1], args[2], args[3], args[4], args[5], args[6],
+                              args[7], "--json");
   capacity_json = parse_json_object (capacity);
   g_assert_false (json_object_has_member (capacity_json, "changes"));
   g_assert_true (json_node_equal (json_object_get_member (capacity_json, "capacity"),
@@ -828,17 +732,17 @@ static void
 test_plan_bad_input (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(CliResult) no_db = run_cli ("plan", "--weeks", "4");
-  g_autoptr(CliResult) weeks = run_cli ("plan", "--db", f->db, "--weeks", "0");
-  g_autoptr(CliResult) from = run_cli ("plan", "--db", f->db, "--from", "next tuesday");
-  g_autoptr(CliResult) missing = run_cli ("plan", "--db", f->db);
-  g_autoptr(CliResult) extra = run_cli ("capacity", "--db", f->db, "surplus");
+  g_autoptr(CliResult) no_db = bq_test_run_cli ("plan", "--weeks", "4");
+  g_autoptr(CliResult) weeks = bq_test_run_cli ("plan", "--db", f->db, "--weeks", "0");
+  g_autoptr(CliResult) from = bq_test_run_cli ("plan", "--db", f->db, "--from", "next tuesday");
+  g_autoptr(CliResult) missing = bq_test_run_cli ("plan", "--db", f->db);
+  g_autoptr(CliResult) extra = bq_test_run_cli ("capacity", "--db", f->db, "surplus");
 
-  assert_failure (no_db, 2);
-  assert_failure (weeks, 2);
-  assert_failure (from, 2);
-  assert_failure (missing, 1);
-  assert_failure (extra, 2);
+  bq_test_cli_assert_failure (no_db, 2);
+  bq_test_cli_assert_failure (weeks, 2);
+  bq_test_cli_assert_failure (from, 2);
+  bq_test_cli_assert_failure (missing, 1);
+  bq_test_cli_assert_failure (extra, 2);
 }
 
 int

@@ -23,118 +23,19 @@
 #include <json-glib/json-glib.h>
 
 #include "bq-core.h"
+#include "bq-cli-common.h"
 #include "bq-cli-route.h"
 #include "bq-cli-plan.h"
 #include "bq-cli-slots.h"
-
-#define PROGRAM_NAME "becquerel-cli"
-
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILED = 1,
-  EXIT_USAGE = 2,
-};
-
-/* One line on stderr, whatever the message holds. */
-static int fail (int         status,
-                 const char *format,
-                 ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (int         status,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_strdelimit (message, "\r\n", ' ');
-  g_printerr ("%s: %s\n", PROGRAM_NAME, g_strstrip (message));
-  return status;
-}
-
-static int
-fail_usage_hint (const char *command,
-                 const char *message)
-{
-  if (command != NULL)
-    return fail (EXIT_USAGE, _("%s (see “%s %s --help”)"), message, PROGRAM_NAME, command);
-  return fail (EXIT_USAGE, _("%s (see “%s --help”)"), message, PROGRAM_NAME);
-}
-
-/* Parses a subcommand's options.  @args is argv from the command name on;
- * on return it holds the command name followed by the positional arguments.
- * --help prints the help and exits 0 (GOption does that itself). */
-static gboolean
-parse_options (const char          *command,
-               const char          *parameter_string,
-               const char          *summary,
-               const char          *description,
-               const GOptionEntry  *entries,
-               char              ***args,
-               int                 *status)
-{
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *prgname = g_strdup_printf ("%s %s", PROGRAM_NAME, command);
-
-  /* The help's "Usage:" line shows the program name. */
-  g_set_prgname (prgname);
-
-  context = g_option_context_new (parameter_string);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, summary);
-  if (description != NULL)
-    g_option_context_set_description (context, description);
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-
-  if (!g_option_context_parse_strv (context, args, &error))
-    {
-      g_set_prgname (PROGRAM_NAME);
-
-      /* GOption takes "-1GBq" for an option; say what is really wrong. */
-      if (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION))
-        for (guint i = 1; (*args)[i] != NULL; i++)
-          {
-            const char *arg = (*args)[i];
-
-            if (arg[0] == '-' && (g_ascii_isdigit (arg[1]) || arg[1] == '.') &&
-                strstr (error->message, arg) != NULL)
-              {
-                *status = fail (EXIT_USAGE, _("“%s”: must not be negative"), arg);
-                return FALSE;
-              }
-          }
-
-      *status = fail_usage_hint (command, error->message);
-      return FALSE;
-    }
-
-  g_set_prgname (PROGRAM_NAME);
-  return TRUE;
-}
 
 /* ------------------------------------------------------------------ JSON */
 
 static void
 print_json (JsonBuilder *builder)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = NULL;
 
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, FALSE);
-  text = json_generator_to_data (generator, NULL);
-  /* Not g_print: JSON is UTF-8 whatever the locale's charset, and g_print
-   * would turn "Zürich" into "Z?rich" under LANG=C. */
-  fputs (text, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
+  bq_cli_print_json_node (root);
 }
 
 static void
@@ -157,27 +58,6 @@ add_number (JsonBuilder *builder,
     json_builder_add_int_value (builder, (gint64) value);
   else
     json_builder_add_double_value (builder, value);
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
 }
 
 static void
@@ -348,39 +228,39 @@ cmd_decay (char **args)
   guint n_positional;
   int status = EXIT_OK;
 
-  if (!parse_options ("decay", _("NUCLIDE [ACTIVITY] | NUCLIDE=ACTIVITY,…"),
-                      _("Decay of a nuclide or a mixture: the activity after a time, "
-                        "the activity needed now, or the time until a level is reached."),
-                      _(decay_description), entries, &args, &status))
+  if (!bq_cli_parse_options ("decay", _("NUCLIDE [ACTIVITY] | NUCLIDE=ACTIVITY,…"),
+                             _("Decay of a nuclide or a mixture: the activity after a time, "
+                               "the activity needed now, or the time until a level is reached."),
+                             _(decay_description), entries, &args, &status))
     return status;
 
   n_positional = g_strv_length (args) - 1;
   if (n_positional == 0)
-    return fail_usage_hint ("decay", _("Missing NUCLIDE"));
+    return bq_cli_fail_usage ("decay", _("Missing NUCLIDE"));
   if (n_positional > 2)
-    return fail_usage_hint ("decay", _("Too many arguments"));
+    return bq_cli_fail_usage ("decay", _("Too many arguments"));
   if (need_text != NULL && until_text != NULL)
-    return fail_usage_hint ("decay", _("--need and --until cannot be used together"));
+    return bq_cli_fail_usage ("decay", _("--need and --until cannot be used together"));
 
   scope = chain ? BQ_DECAY_WHOLE_CHAIN : BQ_DECAY_STARTING_ONLY;
 
   if (unit_text != NULL && !bq_units_parse_activity_unit (unit_text, &unit, &error))
-    return fail (EXIT_USAGE, _("--unit: %s"), error->message);
+    return bq_cli_fail (EXIT_USAGE, _("--unit: %s"), error->message);
   if (after_text != NULL && !bq_units_parse_duration (after_text, &elapsed, &error))
-    return fail (EXIT_USAGE, _("--after: %s"), error->message);
+    return bq_cli_fail (EXIT_USAGE, _("--after: %s"), error->message);
   if (need_text != NULL && !bq_units_parse_activity (need_text, &need, &error))
-    return fail (EXIT_USAGE, _("--need: %s"), error->message);
+    return bq_cli_fail (EXIT_USAGE, _("--need: %s"), error->message);
   if (until_text != NULL && !bq_units_parse_activity (until_text, &until, &error))
-    return fail (EXIT_USAGE, _("--until: %s"), error->message);
+    return bq_cli_fail (EXIT_USAGE, _("--until: %s"), error->message);
 
   mixture = (strchr (args[1], '=') != NULL);
   if (mixture)
     {
       if (n_positional > 1)
-        return fail_usage_hint ("decay", _("A mixture (NUCLIDE=ACTIVITY,…) takes no separate ACTIVITY"));
+        return bq_cli_fail_usage ("decay", _("A mixture (NUCLIDE=ACTIVITY,…) takes no separate ACTIVITY"));
       initial = bq_inventory_parse (args[1], &error);
       if (initial == NULL)
-        return fail (EXIT_USAGE, "%s", error->message);
+        return bq_cli_fail (EXIT_USAGE, "%s", error->message);
     }
   else
     {
@@ -388,17 +268,17 @@ cmd_decay (char **args)
       double activity = 1.0;
 
       if (nuclide == NULL)
-        return fail (EXIT_USAGE, "%s", error->message);
+        return bq_cli_fail (EXIT_USAGE, "%s", error->message);
 
       if (n_positional == 2)
         {
           if (!bq_units_parse_activity (args[2], &activity, &error))
-            return fail (EXIT_USAGE, "%s", error->message);
+            return bq_cli_fail (EXIT_USAGE, "%s", error->message);
         }
       else if (need_text != NULL)
         nominal = TRUE;   /* only the ratio matters */
       else
-        return fail_usage_hint ("decay", _("Missing ACTIVITY"));
+        return bq_cli_fail_usage ("decay", _("Missing ACTIVITY"));
 
       initial = bq_inventory_new ();
       bq_inventory_add (initial, nuclide, activity);
@@ -407,7 +287,7 @@ cmd_decay (char **args)
   if (need_text != NULL)
     {
       if (!bq_decay_required_initial (initial, need, elapsed, scope, &required, &error))
-        return fail (EXIT_FAILED, "%s", error->message);
+        return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
       /* Without a starting activity, report the required amount itself. */
       if (nominal)
@@ -422,11 +302,11 @@ cmd_decay (char **args)
 
   if (until_text != NULL &&
       !bq_decay_time_to_reach (initial, until, scope, &time_to_reach, &error))
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   result = bq_decay_inventory (initial, elapsed, scope, &error);
   if (result == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   if (json)
     {
@@ -436,7 +316,7 @@ cmd_decay (char **args)
       /* "nuclide" only when there is exactly one: naming the first of a
        * mixture would let a script mistake the mixture for a pure nuclide. */
       if (bq_inventory_get_n_items (initial) == 1)
-        add_string (builder, "nuclide", bq_inventory_nth (initial, 0, NULL)->name);
+        bq_json_add_string_member (builder, "nuclide", bq_inventory_nth (initial, 0, NULL)->name);
       add_number (builder, "elapsed_s", elapsed);
       add_double (builder, "initial_activity_bq", bq_inventory_total (initial));
       if (mixture)
@@ -574,22 +454,22 @@ cmd_demo (char **args)
   guint n_types = 0;
   int status = EXIT_OK;
 
-  if (!parse_options ("demo", NULL,
-                      _("Write a deterministic demo network (sites, lines, products, "
-                        "centres, lanes, forecasts, runs, users) into a new database."),
-                      _("With --start the network depends only on --seed, --start and "
-                        "--weeks; without it, runs before today are done."),
-                      entries, &args, &status))
+  if (!bq_cli_parse_options ("demo", NULL,
+                             _("Write a deterministic demo network (sites, lines, products, "
+                               "centres, lanes, forecasts, runs, users) into a new database."),
+                             _("With --start the network depends only on --seed, --start and "
+                               "--weeks; without it, runs before today are done."),
+                             entries, &args, &status))
     return status;
 
   if (g_strv_length (args) > 1)
     {
       g_autofree char *message =
         g_strdup_printf (_("Unexpected argument “%s”; the database is given with --out FILE"), args[1]);
-      return fail_usage_hint ("demo", message);
+      return bq_cli_fail_usage ("demo", message);
     }
   if (out == NULL || out[0] == '\0')
-    return fail_usage_hint ("demo", _("Missing --out FILE"));
+    return bq_cli_fail_usage ("demo", _("Missing --out FILE"));
 
   bq_demo_options_init_default (&options);
 
@@ -597,21 +477,21 @@ cmd_demo (char **args)
     {
       guint64 seed = 0;
       if (!g_ascii_string_to_unsigned (seed_text, 10, 0, G_MAXUINT32, &seed, &error))
-        return fail (EXIT_USAGE, _("--seed: %s"), error->message);
+        return bq_cli_fail (EXIT_USAGE, _("--seed: %s"), error->message);
       options.seed = (guint32) seed;
     }
   if (weeks_text != NULL)
     {
       guint64 weeks = 0;
       if (!g_ascii_string_to_unsigned (weeks_text, 10, 1, 520, &weeks, &error))
-        return fail (EXIT_USAGE, _("--weeks: %s"), error->message);
+        return bq_cli_fail (EXIT_USAGE, _("--weeks: %s"), error->message);
       options.weeks = (guint) weeks;
     }
   if (start_text != NULL)
     {
       gint64 start = 0;
       if (!bq_units_parse_time (start_text, &start, &error))
-        return fail (EXIT_USAGE, _("--start: %s"), error->message);
+        return bq_cli_fail (EXIT_USAGE, _("--start: %s"), error->message);
       options.start = bq_demo_week_start (start);
       /* Deterministic: "now" follows the start, not the wall clock. */
       options.now = BQ_TIME_UNSET;
@@ -620,16 +500,16 @@ cmd_demo (char **args)
   if (g_stat (out, &st) == 0)
     {
       if (S_ISDIR (st.st_mode))
-        return fail (EXIT_FAILED, _("“%s” is a directory"), out);
+        return bq_cli_fail (EXIT_FAILED, _("“%s” is a directory"), out);
       if (st.st_size > 0 && !force)
-        return fail (EXIT_FAILED, _("“%s” already exists; use --force to replace it"), out);
+        return bq_cli_fail (EXIT_FAILED, _("“%s” already exists; use --force to replace it"), out);
     }
   if ((force || g_file_test (out, G_FILE_TEST_EXISTS)) && !remove_database (out, &error))
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   store = bq_store_open (out, &error);
   if (store == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   if (!bq_demo_generate (store, &options, &error))
     {
@@ -638,7 +518,7 @@ cmd_demo (char **args)
       /* Leave no half-filled database that would need --force next time. */
       g_clear_object (&store);
       remove_database (out, &remove_error);
-      return fail (EXIT_FAILED, "%s", error->message);
+      return bq_cli_fail (EXIT_FAILED, "%s", error->message);
     }
 
   summary = g_string_new (NULL);
@@ -648,7 +528,7 @@ cmd_demo (char **args)
       gint64 count = bq_store_count (store, types[i], &error);
 
       if (count < 0 || error != NULL)
-        return fail (EXIT_FAILED, "%s", error != NULL ? error->message : types[i]->plural);
+        return bq_cli_fail (EXIT_FAILED, "%s", error != NULL ? error->message : types[i]->plural);
       g_string_append_printf (summary, "%s%" G_GINT64_FORMAT " %s",
                               i > 0 ? ", " : "", count, types[i]->plural);
     }
@@ -708,29 +588,29 @@ cmd_inspect (char **args)
   GStatBuf st;
   int status = EXIT_OK;
 
-  if (!parse_options ("inspect", _("FILE"),
-                      _("Summarise a database: schema, revision, counts, sites and "
-                        "lines, products, runs and centres."),
-                      NULL, entries, &args, &status))
+  if (!bq_cli_parse_options ("inspect", _("FILE"),
+                             _("Summarise a database: schema, revision, counts, sites and "
+                               "lines, products, runs and centres."),
+                             NULL, entries, &args, &status))
     return status;
 
   if (g_strv_length (args) < 2)
-    return fail_usage_hint ("inspect", _("Missing FILE"));
+    return bq_cli_fail_usage ("inspect", _("Missing FILE"));
   if (g_strv_length (args) > 2)
-    return fail_usage_hint ("inspect", _("Too many arguments"));
+    return bq_cli_fail_usage ("inspect", _("Too many arguments"));
   path = args[1];
 
   /* Opening would create an empty database for a mistyped name. */
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return fail (EXIT_FAILED, _("“%s”: no such file"), path);
+    return bq_cli_fail (EXIT_FAILED, _("“%s”: no such file"), path);
   if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return fail (EXIT_FAILED, _("“%s” is not a regular file"), path);
+    return bq_cli_fail (EXIT_FAILED, _("“%s” is not a regular file"), path);
   if (g_stat (path, &st) == 0 && st.st_size == 0)
-    return fail (EXIT_FAILED, _("“%s” is empty, not a Becquerel database"), path);
+    return bq_cli_fail (EXIT_FAILED, _("“%s” is empty, not a Becquerel database"), path);
 
   store = bq_store_open (path, &error);
   if (store == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   types = bq_entity_types (&n_types);
   counts = g_new0 (gint64, n_types);
@@ -738,7 +618,7 @@ cmd_inspect (char **args)
     {
       counts[i] = bq_store_count (store, types[i], &error);
       if (error != NULL)
-        return fail (EXIT_FAILED, "%s", error->message);
+        return bq_cli_fail (EXIT_FAILED, "%s", error->message);
     }
 
   sites = bq_store_list (store, &bq_site_type, &error);
@@ -751,7 +631,7 @@ cmd_inspect (char **args)
   if (runs != NULL)
     centres = bq_store_list (store, &bq_centre_type, &error);
   if (centres == NULL)
-    return fail (EXIT_FAILED, "%s", error != NULL ? error->message : _("Cannot read the database"));
+    return bq_cli_fail (EXIT_FAILED, "%s", error != NULL ? error->message : _("Cannot read the database"));
 
   status_field = bq_entity_type_get_field (&bq_run_type, "status");
   g_assert (status_field != NULL && status_field->enum_nicks != NULL);
@@ -784,14 +664,14 @@ cmd_inspect (char **args)
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      add_string (builder, "path", path);
-      add_int (builder, "schema_version", bq_store_get_schema_version (store));
-      add_int (builder, "revision", bq_store_get_revision (store));
+      bq_json_add_string_member (builder, "path", path);
+      bq_json_add_int_member (builder, "schema_version", bq_store_get_schema_version (store));
+      bq_json_add_int_member (builder, "revision", bq_store_get_revision (store));
 
       json_builder_set_member_name (builder, "counts");
       json_builder_begin_object (builder);
       for (guint i = 0; i < n_types; i++)
-        add_int (builder, types[i]->plural, counts[i]);
+        bq_json_add_int_member (builder, types[i]->plural, counts[i]);
       json_builder_end_object (builder);
 
       json_builder_set_member_name (builder, "sites");
@@ -801,11 +681,11 @@ cmd_inspect (char **args)
           const BqSite *site = g_ptr_array_index (sites, i);
 
           json_builder_begin_object (builder);
-          add_string (builder, "id", site->base.id);
-          add_string (builder, "name", site->name);
-          add_string (builder, "organisation", site->organisation);
-          add_string (builder, "city", site->city);
-          add_string (builder, "country", site->country);
+          bq_json_add_string_member (builder, "id", site->base.id);
+          bq_json_add_string_member (builder, "name", site->name);
+          bq_json_add_string_member (builder, "organisation", site->organisation);
+          bq_json_add_string_member (builder, "city", site->city);
+          bq_json_add_string_member (builder, "country", site->country);
           json_builder_set_member_name (builder, "lines");
           json_builder_begin_array (builder);
           for (guint j = 0; j < lines->len; j++)
@@ -815,8 +695,8 @@ cmd_inspect (char **args)
               if (g_strcmp0 (line->site_id, site->base.id) != 0)
                 continue;
               json_builder_begin_object (builder);
-              add_string (builder, "id", line->base.id);
-              add_string (builder, "name", line->name);
+              bq_json_add_string_member (builder, "id", line->base.id);
+              bq_json_add_string_member (builder, "name", line->name);
               json_builder_end_object (builder);
             }
           json_builder_end_array (builder);
@@ -831,9 +711,9 @@ cmd_inspect (char **args)
           const BqProduct *product = g_ptr_array_index (products, i);
 
           json_builder_begin_object (builder);
-          add_string (builder, "id", product->base.id);
-          add_string (builder, "name", product->name);
-          add_string (builder, "nuclide", product->nuclide);
+          bq_json_add_string_member (builder, "id", product->base.id);
+          bq_json_add_string_member (builder, "name", product->name);
+          bq_json_add_string_member (builder, "nuclide", product->nuclide);
           add_double (builder, "dose_activity_bq", product->dose_activity_bq);
           json_builder_end_object (builder);
         }
@@ -841,32 +721,32 @@ cmd_inspect (char **args)
 
       json_builder_set_member_name (builder, "runs");
       json_builder_begin_object (builder);
-      add_int (builder, "count", runs->len);
+      bq_json_add_int_member (builder, "count", runs->len);
       if (runs->len > 0)
         {
           g_autofree char *first_s = bq_units_format_time (first_run);
           g_autofree char *last_s = bq_units_format_time (last_run);
 
-          add_string (builder, "first_start", first_s);
-          add_string (builder, "last_start", last_s);
+          bq_json_add_string_member (builder, "first_start", first_s);
+          bq_json_add_string_member (builder, "last_start", last_s);
         }
       else
         {
-          add_string (builder, "first_start", NULL);
-          add_string (builder, "last_start", NULL);
+          bq_json_add_string_member (builder, "first_start", NULL);
+          bq_json_add_string_member (builder, "last_start", NULL);
         }
       json_builder_set_member_name (builder, "by_status");
       json_builder_begin_object (builder);
       for (guint i = 0; i < n_statuses; i++)
-        add_int (builder, status_field->enum_nicks[i], runs_by_status[i]);
+        bq_json_add_int_member (builder, status_field->enum_nicks[i], runs_by_status[i]);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
 
       json_builder_set_member_name (builder, "centres_by_region");
       json_builder_begin_object (builder);
       for (guint i = 0; i < n_regions; i++)
-        add_int (builder, region_names[i],
-                 GPOINTER_TO_UINT (g_hash_table_lookup (regions, region_names[i])));
+        bq_json_add_int_member (builder, region_names[i],
+                                GPOINTER_TO_UINT (g_hash_table_lookup (regions, region_names[i])));
       json_builder_end_object (builder);
 
       json_builder_end_object (builder);
@@ -1013,7 +893,7 @@ main (int   argc,
   g_set_prgname (PROGRAM_NAME);
 
   if (argc < 2)
-    return fail_usage_hint (NULL, _("Missing command"));
+    return bq_cli_fail_usage (NULL, _("Missing command"));
 
   name = argv[1];
   if (g_str_equal (name, "--help") || g_str_equal (name, "-h") || g_str_equal (name, "-?"))
@@ -1043,7 +923,7 @@ main (int   argc,
             args = g_strdupv (help_args);
             return commands[i].run (args);
           }
-      return fail_usage_hint (NULL, _("Unknown command"));
+      return bq_cli_fail_usage (NULL, _("Unknown command"));
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -1059,11 +939,11 @@ main (int   argc,
   if (name[0] == '-')
     {
       g_autofree char *message = g_strdup_printf (_("Unknown option “%s”"), name);
-      return fail_usage_hint (NULL, message);
+      return bq_cli_fail_usage (NULL, message);
     }
   else
     {
       g_autofree char *message = g_strdup_printf (_("Unknown command “%s”"), name);
-      return fail_usage_hint (NULL, message);
+      return bq_cli_fail_usage (NULL, message);
     }
 }

@@ -16,41 +16,8 @@
 #include <json-glib/json-glib.h>
 
 #include "bq-core.h"
+#include "bq-cli-common.h"
 #include "bq-cli-plan.h"
-
-#define PROGRAM_NAME "becquerel-cli"
-
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILED = 1,
-  EXIT_USAGE = 2,
-};
-
-static int fail (int status, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (int         status,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_strdelimit (message, "\r\n", ' ');
-  g_printerr ("%s: %s\n", PROGRAM_NAME, g_strstrip (message));
-  return status;
-}
-
-static int
-fail_usage (const char *command,
-            const char *message)
-{
-  return fail (EXIT_USAGE, _("%s (see “%s %s --help”)"), message, PROGRAM_NAME, command);
-}
 
 typedef struct {
   char    *db;
@@ -93,40 +60,22 @@ parse (const char     *command,
       NULL },
     { NULL }
   };
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *prgname = g_strdup_printf ("%s %s", PROGRAM_NAME, command);
 
   if (!with_apply)
     entries[G_N_ELEMENTS (entries) - 2] = (GOptionEntry) { NULL };
 
   a->weeks = 4;
-  g_set_prgname (prgname);
-  context = g_option_context_new (NULL);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse_strv (context, args, &error))
-    {
-      g_set_prgname (PROGRAM_NAME);
-      *status = fail_usage (command, error->message);
-      return FALSE;
-    }
-  g_set_prgname (PROGRAM_NAME);
-
-  if (g_strv_length (*args) > 1)
-    {
-      *status = fail_usage (command, _("Too many arguments"));
-      return FALSE;
-    }
+  if (!bq_cli_parse_options_only (command, summary, entries, args, status))
+    return FALSE;
   if (a->db == NULL)
     {
-      *status = fail_usage (command, _("Missing --db FILE"));
+      *status = bq_cli_fail_usage (command, _("Missing --db FILE"));
       return FALSE;
     }
   if (a->weeks < 1 || a->weeks > 520)
     {
-      *status = fail_usage (command, _("--weeks must be between 1 and 520"));
+      *status = bq_cli_fail_usage (command, _("--weeks must be between 1 and 520"));
       return FALSE;
     }
 
@@ -135,34 +84,21 @@ parse (const char     *command,
   if (a->from != NULL && !bq_units_parse_time (a->from, &options->from, &error))
     {
       g_autofree char *message = g_strdup_printf (_("--from: %s"), error->message);
-      *status = fail_usage (command, message);
+      *status = bq_cli_fail_usage (command, message);
       return FALSE;
     }
   if (a->now != NULL && !bq_units_parse_time (a->now, &options->now, &error))
     {
       g_autofree char *message = g_strdup_printf (_("--now: %s"), error->message);
-      *status = fail_usage (command, message);
+      *status = bq_cli_fail_usage (command, message);
       return FALSE;
     }
   if (!g_file_test (a->db, G_FILE_TEST_IS_REGULAR))
     {
-      *status = fail (EXIT_FAILED, _("“%s”: no such file"), a->db);
+      *status = bq_cli_fail (EXIT_FAILED, _("“%s”: no such file"), a->db);
       return FALSE;
     }
   return TRUE;
-}
-
-static void
-print_node (JsonNode *node)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, NULL);
-  fputs (text, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
 }
 
 static char *
@@ -248,20 +184,20 @@ bq_cli_plan (char **args)
 
   store = bq_store_open (a.db, &error);
   if (store == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
   planner = bq_planner_new (store, &options);
   plan = bq_planner_propose (planner, &error);
   if (plan == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
   if (a.apply && !bq_planner_apply (planner, plan, &error))
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   if (a.json)
     {
       g_autoptr(JsonNode) node = bq_plan_to_json (plan);
 
       json_object_set_boolean_member (json_node_get_object (node), "applied", a.apply);
-      print_node (node);
+      bq_cli_print_json_node (node);
       return EXIT_OK;
     }
 
@@ -292,11 +228,11 @@ bq_cli_capacity (char **args)
 
   store = bq_store_open (a.db, &error);
   if (store == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
   planner = bq_planner_new (store, &options);
   plan = bq_planner_capacity (planner, &error);
   if (plan == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   if (a.json)
     {
@@ -304,7 +240,7 @@ bq_cli_capacity (char **args)
       JsonObject *object = json_node_get_object (node);
 
       json_object_remove_member (object, "changes");
-      print_node (node);
+      bq_cli_print_json_node (node);
       return EXIT_OK;
     }
   print_capacity (plan);

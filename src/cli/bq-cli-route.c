@@ -17,108 +17,10 @@
 #include <json-glib/json-glib.h>
 
 #include "bq-core.h"
+#include "bq-cli-common.h"
 #include "bq-cli-route.h"
 
-#define PROGRAM_NAME "becquerel-cli"
 #define DAY          G_GINT64_CONSTANT (86400)
-
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILED = 1,
-  EXIT_USAGE = 2,
-};
-
-static int fail (int status, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (int         status,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_strdelimit (message, "\r\n", ' ');
-  g_printerr ("%s: %s\n", PROGRAM_NAME, g_strstrip (message));
-  return status;
-}
-
-static int
-fail_usage (const char *command,
-            const char *message)
-{
-  return fail (EXIT_USAGE, _("%s (see “%s %s --help”)"), message, PROGRAM_NAME, command);
-}
-
-static gboolean
-parse_options (const char          *command,
-               const char          *summary,
-               const GOptionEntry  *entries,
-               char              ***args,
-               int                 *status)
-{
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *prgname = g_strdup_printf ("%s %s", PROGRAM_NAME, command);
-
-  g_set_prgname (prgname);
-  context = g_option_context_new (NULL);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse_strv (context, args, &error))
-    {
-      g_set_prgname (PROGRAM_NAME);
-      *status = fail_usage (command, error->message);
-      return FALSE;
-    }
-  g_set_prgname (PROGRAM_NAME);
-  if (g_strv_length (*args) > 1)
-    {
-      *status = fail_usage (command, _("Too many arguments"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static BqStore *
-open_existing (const char  *path,
-               int         *status)
-{
-  g_autoptr(GError) error = NULL;
-  GStatBuf st;
-  BqStore *store;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      *status = fail (EXIT_FAILED, _("“%s”: no such file"), path);
-      return NULL;
-    }
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || (g_stat (path, &st) == 0 && st.st_size == 0))
-    {
-      *status = fail (EXIT_FAILED, _("“%s” is not a Becquerel database"), path);
-      return NULL;
-    }
-  store = bq_store_open (path, &error);
-  if (store == NULL)
-    *status = fail (EXIT_FAILED, "%s", error->message);
-  return store;
-}
-
-static void
-print_json_node (JsonNode *node)
-{
-  g_autofree char *text = json_to_string (node, FALSE);
-
-  /* Not g_print: JSON is UTF-8 whatever the locale's charset. */
-  fputs (text, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
-}
 
 /* The product a site makes most often (by runs on its lines), ties by id. */
 static BqProduct *
@@ -210,26 +112,26 @@ bq_cli_route (char **args)
   double activity = NAN, window = 0;
   int status = EXIT_OK;
 
-  if (!parse_options ("route",
-                      _("The good routes from a site to a centre for a dose ready after "
-                        "TIME: earliest arrival, latest departure and fewest legs, with "
-                        "local times and the activity left."),
-                      entries, &args, &status))
+  if (!bq_cli_parse_options_only ("route",
+                                  _("The good routes from a site to a centre for a dose ready after "
+                                    "TIME: earliest arrival, latest departure and fewest legs, with "
+                                    "local times and the activity left."),
+                                  entries, &args, &status))
     return status;
   if (db == NULL || from == NULL || to == NULL || after_text == NULL)
-    return fail_usage ("route", _("--db, --from, --to and --after are required"));
+    return bq_cli_fail_usage ("route", _("--db, --from, --to and --after are required"));
   if (json && geojson)
-    return fail_usage ("route", _("--json and --geojson exclude each other"));
+    return bq_cli_fail_usage ("route", _("--json and --geojson exclude each other"));
   if (!bq_units_parse_time (after_text, &after, &error))
-    return fail (EXIT_USAGE, "--after: %s", error->message);
+    return bq_cli_fail (EXIT_USAGE, "--after: %s", error->message);
   if (activity_text != NULL && !bq_units_parse_activity (activity_text, &activity, &error))
-    return fail (EXIT_USAGE, "--activity: %s", error->message);
+    return bq_cli_fail (EXIT_USAGE, "--activity: %s", error->message);
   if (window_text != NULL && !bq_units_parse_duration (window_text, &window, &error))
-    return fail (EXIT_USAGE, "--window: %s", error->message);
+    return bq_cli_fail (EXIT_USAGE, "--window: %s", error->message);
   if (max_legs < 0 || max_legs > 16)
-    return fail (EXIT_USAGE, _("--max-legs: between 1 and 16"));
+    return bq_cli_fail (EXIT_USAGE, _("--max-legs: between 1 and 16"));
 
-  store = open_existing (db, &status);
+  store = bq_cli_open_existing (db, &status);
   if (store == NULL)
     return status;
 
@@ -238,11 +140,11 @@ bq_cli_route (char **args)
   else
     product = default_product (store, from, &error);
   if (product == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   router = bq_router_new_from_store (store, after - DAY, after + 8 * DAY, &error);
   if (router == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   bq_route_query_init (&query);
   query.from_id = from;
@@ -254,14 +156,14 @@ bq_cli_route (char **args)
   query.activity_bq = isnan (activity) ? product->dose_activity_bq : activity;
   routes = bq_router_find_routes (router, &query, &error);
   if (routes == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
   if (routes->len == 0)
-    return fail (EXIT_FAILED, _("No route from %s reaches %s after %s"), from, to, after_text);
+    return bq_cli_fail (EXIT_FAILED, _("No route from %s reaches %s after %s"), from, to, after_text);
 
   if (geojson)
     {
       g_autoptr(JsonNode) node = bq_geojson_route (router, g_ptr_array_index (routes, 0));
-      print_json_node (node);
+      bq_cli_print_json_node (node);
     }
   else if (json)
     {
@@ -285,7 +187,7 @@ bq_cli_route (char **args)
       json_builder_end_array (builder);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);
-      print_json_node (root);
+      bq_cli_print_json_node (root);
     }
   else
     {
@@ -337,13 +239,13 @@ bq_cli_network (char **args)
   guint counts[G_N_ELEMENTS (types)];
   int status = EXIT_OK;
 
-  if (!parse_options ("network", _("The distribution network: sites, hubs, centres and lanes."),
-                      entries, &args, &status))
+  if (!bq_cli_parse_options_only ("network", _("The distribution network: sites, hubs, centres and lanes."),
+                                  entries, &args, &status))
     return status;
   if (db == NULL)
-    return fail_usage ("network", _("--db is required"));
+    return bq_cli_fail_usage ("network", _("--db is required"));
 
-  store = open_existing (db, &status);
+  store = bq_cli_open_existing (db, &status);
   if (store == NULL)
     return status;
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
@@ -351,18 +253,18 @@ bq_cli_network (char **args)
       g_autoptr(GPtrArray) list = bq_store_list (store, types[i], &error);
 
       if (list == NULL)
-        return fail (EXIT_FAILED, "%s", error->message);
+        return bq_cli_fail (EXIT_FAILED, "%s", error->message);
       counts[i] = list->len;
       g_ptr_array_extend_and_steal (places, g_steal_pointer (&list));
     }
   lanes = bq_store_list (store, &bq_lane_type, &error);
   if (lanes == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   if (geojson)
     {
       g_autoptr(JsonNode) node = bq_geojson_network (places, lanes);
-      print_json_node (node);
+      bq_cli_print_json_node (node);
     }
   else
     {

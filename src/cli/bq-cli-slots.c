@@ -17,121 +17,19 @@
 #include <json-glib/json-glib.h>
 
 #include "bq-core.h"
+#include "bq-cli-common.h"
 #include "bq-cli-slots.h"
 
-#define PROGRAM_NAME "becquerel-cli"
 #define DAY          G_GINT64_CONSTANT (86400)
-
-enum {
-  EXIT_OK = 0,
-  EXIT_FAILED = 1,
-  EXIT_USAGE = 2,
-};
-
-static int fail (int status, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static int
-fail (int         status,
-      const char *format,
-      ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-
-  g_strdelimit (message, "\r\n", ' ');
-  g_printerr ("%s: %s\n", PROGRAM_NAME, g_strstrip (message));
-  return status;
-}
-
-static int
-fail_usage (const char *command,
-            const char *message)
-{
-  return fail (EXIT_USAGE, _("%s (see “%s %s --help”)"), message, PROGRAM_NAME, command);
-}
-
-static gboolean
-parse_options (const char          *command,
-               const char          *summary,
-               const GOptionEntry  *entries,
-               char              ***args,
-               int                 *status)
-{
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *prgname = g_strdup_printf ("%s %s", PROGRAM_NAME, command);
-
-  g_set_prgname (prgname);
-  context = g_option_context_new (NULL);
-  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
-  g_option_context_set_summary (context, summary);
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse_strv (context, args, &error))
-    {
-      g_set_prgname (PROGRAM_NAME);
-      *status = fail_usage (command, error->message);
-      return FALSE;
-    }
-  g_set_prgname (PROGRAM_NAME);
-  if (g_strv_length (*args) > 1)
-    {
-      *status = fail_usage (command, _("Too many arguments"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static BqStore *
-open_existing (const char  *path,
-               int         *status)
-{
-  g_autoptr(GError) error = NULL;
-  GStatBuf st;
-  BqStore *store;
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      *status = fail (EXIT_FAILED, _("“%s”: no such file"), path);
-      return NULL;
-    }
-  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) || (g_stat (path, &st) == 0 && st.st_size == 0))
-    {
-      *status = fail (EXIT_FAILED, _("“%s” is not a Becquerel database"), path);
-      return NULL;
-    }
-  store = bq_store_open (path, &error);
-  if (store == NULL)
-    *status = fail (EXIT_FAILED, "%s", error->message);
-  return store;
-}
-
-static void
-print_json_node (JsonNode *node)
-{
-  g_autofree char *text = json_to_string (node, FALSE);
-
-  fputs (text, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
-}
 
 static char *
 local_text (const char *timezone,
             gint64      t,
             const char *format)
 {
-  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (timezone ? timezone : "UTC");
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (t);
-  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GTimeZone) tz = bq_units_timezone_or_utc (timezone);
 
-  if (tz == NULL)
-    tz = g_time_zone_new_utc ();
-  local = g_date_time_to_timezone (utc, tz);
-  return g_date_time_format (local, format);
+  return bq_units_format_local (tz, t, format);
 }
 
 /* "--now" for tests and what-ifs; the clock otherwise. */
@@ -149,7 +47,7 @@ parse_now (const char  *text,
     }
   if (!bq_units_parse_time (text, now, &error))
     {
-      *status = fail (EXIT_USAGE, "--now: %s", error->message);
+      *status = bq_cli_fail (EXIT_USAGE, "--now: %s", error->message);
       return FALSE;
     }
   return TRUE;
@@ -183,37 +81,37 @@ bq_cli_slots (char **args)
   gint64 from, now;
   int status = EXIT_OK;
 
-  if (!parse_options ("slots",
-                      _("The slot calendar of a centre: its quotas and its region's pools, "
-                        "with the doses left and the ordering cut-off."),
-                      entries, &args, &status))
+  if (!bq_cli_parse_options_only ("slots",
+                                  _("The slot calendar of a centre: its quotas and its region's pools, "
+                                    "with the doses left and the ordering cut-off."),
+                                  entries, &args, &status))
     return status;
   if (db == NULL || centre_id == NULL)
-    return fail_usage ("slots", _("--db and --centre are required"));
+    return bq_cli_fail_usage ("slots", _("--db and --centre are required"));
   if (days < 1 || days > 366)
-    return fail (EXIT_USAGE, _("--days: between 1 and 366"));
+    return bq_cli_fail (EXIT_USAGE, _("--days: between 1 and 366"));
   if (!parse_now (now_text, &now, &status))
     return status;
   if (from_text != NULL)
     {
       if (!bq_units_parse_time (from_text, &from, &error))
-        return fail (EXIT_USAGE, "--from: %s", error->message);
+        return bq_cli_fail (EXIT_USAGE, "--from: %s", error->message);
     }
   else
     {
       from = now - now % DAY;
     }
 
-  store = open_existing (db, &status);
+  store = bq_cli_open_existing (db, &status);
   if (store == NULL)
     return status;
   centre = bq_store_get (store, &bq_centre_type, centre_id, &error);
   if (centre == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
   engine = bq_slot_engine_new (store);
   slots = bq_slot_engine_calendar (engine, centre_id, from, from + days * DAY, now, &error);
   if (slots == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
 
   if (json)
     {
@@ -236,7 +134,7 @@ bq_cli_slots (char **args)
       json_builder_end_array (builder);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);
-      print_json_node (root);
+      bq_cli_print_json_node (root);
       return EXIT_OK;
     }
 
@@ -359,35 +257,35 @@ bq_cli_book (char **args)
   gint64 admin, now;
   int status = EXIT_OK;
 
-  if (!parse_options ("book",
-                      _("Match a patient order to the feasible slots, best first, and book "
-                        "the best; or say why none can serve it."),
-                      entries, &args, &status))
+  if (!bq_cli_parse_options_only ("book",
+                                  _("Match a patient order to the feasible slots, best first, and book "
+                                    "the best; or say why none can serve it."),
+                                  entries, &args, &status))
     return status;
   if (db == NULL || centre_id == NULL || patient == NULL || activity_text == NULL ||
       admin_text == NULL)
-    return fail_usage ("book", _("--db, --centre, --patient, --activity and --admin are required"));
+    return bq_cli_fail_usage ("book", _("--db, --centre, --patient, --activity and --admin are required"));
   if (!bq_units_parse_activity (activity_text, &activity, &error))
-    return fail (EXIT_USAGE, "--activity: %s", error->message);
+    return bq_cli_fail (EXIT_USAGE, "--activity: %s", error->message);
   if (!(activity > 0))
-    return fail (EXIT_USAGE, _("--activity: must be more than 0"));
+    return bq_cli_fail (EXIT_USAGE, _("--activity: must be more than 0"));
   if (!bq_units_parse_time (admin_text, &admin, &error))
-    return fail (EXIT_USAGE, "--admin: %s", error->message);
+    return bq_cli_fail (EXIT_USAGE, "--admin: %s", error->message);
   if (window_text != NULL && !bq_units_parse_duration (window_text, &window, &error))
-    return fail (EXIT_USAGE, "--window: %s", error->message);
+    return bq_cli_fail (EXIT_USAGE, "--window: %s", error->message);
   if (!(window >= 60))
-    return fail (EXIT_USAGE, _("--window: at least a minute"));
+    return bq_cli_fail (EXIT_USAGE, _("--window: at least a minute"));
   if (!parse_now (now_text, &now, &status))
     return status;
 
-  store = open_existing (db, &status);
+  store = bq_cli_open_existing (db, &status);
   if (store == NULL)
     return status;
   if (product_id == NULL)
     {
       product_id = guess_product (store, activity, &error);
       if (product_id == NULL)
-        return fail (EXIT_FAILED, "%s", error->message);
+        return bq_cli_fail (EXIT_FAILED, "%s", error->message);
     }
 
   /* The order is checked before any slot is judged: a name is refused. */
@@ -400,7 +298,7 @@ bq_cli_book (char **args)
   order->admin_end = admin + (gint64) window;
   order->status = BQ_ORDER_REQUESTED;
   if (!bq_entity_validate (order, &error))
-    return fail (EXIT_USAGE, "%s", error->message);
+    return bq_cli_fail (EXIT_USAGE, "%s", error->message);
 
   engine = bq_slot_engine_new (store);
   bq_slot_request_init (&request);
@@ -413,11 +311,11 @@ bq_cli_book (char **args)
   request.user_id = user_id;
   match = bq_slot_engine_match (engine, &request, &error);
   if (match == NULL)
-    return fail (EXIT_FAILED, "%s", error->message);
+    return bq_cli_fail (EXIT_FAILED, "%s", error->message);
   if (match->feasible->len == 0)
     {
       g_autofree char *why = why_none (match);
-      return fail (EXIT_FAILED, _("No slot can serve this order: %s"), why);
+      return bq_cli_fail (EXIT_FAILED, _("No slot can serve this order: %s"), why);
     }
 
   /* Best first; another booking may take a dose under us: try the next. */
@@ -429,10 +327,10 @@ bq_cli_book (char **args)
       if (bq_slot_engine_claim (engine, o->slot->base.id, order, user_id, now, &error))
         booked = o;
       else if (error->domain != BQ_SLOT_ERROR)
-        return fail (EXIT_FAILED, "%s", error->message);
+        return bq_cli_fail (EXIT_FAILED, "%s", error->message);
     }
   if (!dry_run && booked == NULL)
-    return fail (EXIT_FAILED, _("Every feasible slot went while booking: %s"), error->message);
+    return bq_cli_fail (EXIT_FAILED, _("Every feasible slot went while booking: %s"), error->message);
 
   if (json)
     {
@@ -451,7 +349,7 @@ bq_cli_book (char **args)
         json_builder_add_null_value (builder);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);
-      print_json_node (root);
+      bq_cli_print_json_node (root);
       return EXIT_OK;
     }
 

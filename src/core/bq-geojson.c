@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "bq-geojson.h"
+#include "bq-json.h"
 #include "bq-units.h"
 
 typedef struct {
@@ -61,41 +62,20 @@ add_position (JsonBuilder *builder,
 }
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
-static void
 add_time (JsonBuilder *builder,
           const char  *name,
           gint64       t)
 {
   g_autofree char *text = bq_units_format_time (t);
 
-  add_string (builder, name, text);
+  bq_json_add_string_member (builder, name, text);
 }
 
 static void
 begin_feature (JsonBuilder *builder)
 {
   json_builder_begin_object (builder);
-  add_string (builder, "type", "Feature");
+  bq_json_add_string_member (builder, "type", "Feature");
 }
 
 static void
@@ -104,7 +84,7 @@ add_point_geometry (JsonBuilder     *builder,
 {
   json_builder_set_member_name (builder, "geometry");
   json_builder_begin_object (builder);
-  add_string (builder, "type", "Point");
+  bq_json_add_string_member (builder, "type", "Point");
   json_builder_set_member_name (builder, "coordinates");
   add_position (builder, info->longitude, info->latitude);
   json_builder_end_object (builder);
@@ -117,7 +97,7 @@ add_line_geometry (JsonBuilder     *builder,
 {
   json_builder_set_member_name (builder, "geometry");
   json_builder_begin_object (builder);
-  add_string (builder, "type", "LineString");
+  bq_json_add_string_member (builder, "type", "LineString");
   json_builder_set_member_name (builder, "coordinates");
   json_builder_begin_array (builder);
   add_position (builder, from->longitude, from->latitude);
@@ -145,7 +125,7 @@ bq_geojson_network (GPtrArray *places,
   g_return_val_if_fail (lanes != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "type", "FeatureCollection");
+  bq_json_add_string_member (builder, "type", "FeatureCollection");
   json_builder_set_member_name (builder, "features");
   json_builder_begin_array (builder);
 
@@ -160,20 +140,20 @@ bq_geojson_network (GPtrArray *places,
       g_hash_table_insert (by_id, (gpointer) bq_entity_get_id (entity), (gpointer) entity);
 
       begin_feature (builder);
-      add_string (builder, "id", bq_entity_get_id (entity));
+      bq_json_add_string_member (builder, "id", bq_entity_get_id (entity));
       add_point_geometry (builder, &info);
       json_builder_set_member_name (builder, "properties");
       json_builder_begin_object (builder);
-      add_string (builder, "id", bq_entity_get_id (entity));
-      add_string (builder, "kind", info.kind);
-      add_string (builder, "name", info.name);
-      add_string (builder, "timezone", info.timezone);
+      bq_json_add_string_member (builder, "id", bq_entity_get_id (entity));
+      bq_json_add_string_member (builder, "kind", info.kind);
+      bq_json_add_string_member (builder, "name", info.name);
+      bq_json_add_string_member (builder, "timezone", info.timezone);
       if (type == &bq_site_type)
-        add_string (builder, "organisation", ((const BqSite *) entity)->organisation);
+        bq_json_add_string_member (builder, "organisation", ((const BqSite *) entity)->organisation);
       else if (type == &bq_hub_type)
-        add_string (builder, "code", ((const BqHub *) entity)->code);
+        bq_json_add_string_member (builder, "code", ((const BqHub *) entity)->code);
       else
-        add_string (builder, "region", ((const BqCentre *) entity)->region);
+        bq_json_add_string_member (builder, "region", ((const BqCentre *) entity)->region);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
     }
@@ -188,23 +168,23 @@ bq_geojson_network (GPtrArray *places,
         continue;
 
       begin_feature (builder);
-      add_string (builder, "id", lane->base.id);
+      bq_json_add_string_member (builder, "id", lane->base.id);
       add_line_geometry (builder, &from, &to);
       json_builder_set_member_name (builder, "properties");
       json_builder_begin_object (builder);
-      add_string (builder, "id", lane->base.id);
-      add_string (builder, "kind", "lane");
-      add_string (builder, "mode", mode_nick (lane->mode));
-      add_string (builder, "origin_id", lane->origin_id);
-      add_string (builder, "destination_id", lane->destination_id);
-      add_string (builder, "carrier", lane->carrier);
-      add_string (builder, "service", lane->service);
+      bq_json_add_string_member (builder, "id", lane->base.id);
+      bq_json_add_string_member (builder, "kind", "lane");
+      bq_json_add_string_member (builder, "mode", mode_nick (lane->mode));
+      bq_json_add_string_member (builder, "origin_id", lane->origin_id);
+      bq_json_add_string_member (builder, "destination_id", lane->destination_id);
+      bq_json_add_string_member (builder, "carrier", lane->carrier);
+      bq_json_add_string_member (builder, "service", lane->service);
       json_builder_set_member_name (builder, "on_demand");
       json_builder_add_boolean_value (builder, lane->weekdays == 0);
-      add_int (builder, "weekdays", lane->weekdays);
-      add_int (builder, "departure_local", lane->departure_local);
-      add_int (builder, "duration_s", lane->duration_s);
-      add_int (builder, "handling_s", lane->handling_s);
+      bq_json_add_int_member (builder, "weekdays", lane->weekdays);
+      bq_json_add_int_member (builder, "departure_local", lane->departure_local);
+      bq_json_add_int_member (builder, "duration_s", lane->duration_s);
+      bq_json_add_int_member (builder, "handling_s", lane->handling_s);
       json_builder_set_member_name (builder, "class7_accepted");
       json_builder_add_boolean_value (builder, lane->class7_accepted);
       json_builder_end_object (builder);
@@ -226,7 +206,7 @@ bq_geojson_route (BqRouter      *router,
   g_return_val_if_fail (route != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "type", "FeatureCollection");
+  bq_json_add_string_member (builder, "type", "FeatureCollection");
   json_builder_set_member_name (builder, "features");
   json_builder_begin_array (builder);
 
@@ -242,18 +222,18 @@ bq_geojson_route (BqRouter      *router,
       add_line_geometry (builder, &from, &to);
       json_builder_set_member_name (builder, "properties");
       json_builder_begin_object (builder);
-      add_string (builder, "kind", "leg");
-      add_int (builder, "seq", i);
-      add_string (builder, "lane_id", leg->lane_id);
-      add_string (builder, "mode", mode_nick (leg->mode));
-      add_string (builder, "origin_id", leg->origin_id);
-      add_string (builder, "destination_id", leg->destination_id);
-      add_string (builder, "carrier", leg->carrier);
-      add_string (builder, "service", leg->service);
+      bq_json_add_string_member (builder, "kind", "leg");
+      bq_json_add_int_member (builder, "seq", i);
+      bq_json_add_string_member (builder, "lane_id", leg->lane_id);
+      bq_json_add_string_member (builder, "mode", mode_nick (leg->mode));
+      bq_json_add_string_member (builder, "origin_id", leg->origin_id);
+      bq_json_add_string_member (builder, "destination_id", leg->destination_id);
+      bq_json_add_string_member (builder, "carrier", leg->carrier);
+      bq_json_add_string_member (builder, "service", leg->service);
       add_time (builder, "departure", leg->departure);
       add_time (builder, "arrival", leg->arrival);
-      add_string (builder, "departure_local", leg->departure_local);
-      add_string (builder, "arrival_local", leg->arrival_local);
+      bq_json_add_string_member (builder, "departure_local", leg->departure_local);
+      bq_json_add_string_member (builder, "arrival_local", leg->arrival_local);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
     }
@@ -270,11 +250,11 @@ bq_geojson_route (BqRouter      *router,
       add_point_geometry (builder, &info);
       json_builder_set_member_name (builder, "properties");
       json_builder_begin_object (builder);
-      add_string (builder, "kind", "stop");
-      add_int (builder, "seq", i);
-      add_string (builder, "id", id);
-      add_string (builder, "name", info.name);
-      add_string (builder, "place_kind", info.kind);
+      bq_json_add_string_member (builder, "kind", "stop");
+      bq_json_add_int_member (builder, "seq", i);
+      bq_json_add_string_member (builder, "id", id);
+      bq_json_add_string_member (builder, "name", info.name);
+      bq_json_add_string_member (builder, "place_kind", info.kind);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bq-json.h"
+#include "bq-units.h"
 
 /* The largest magnitude a double holds exactly as an integer (2^53). */
 #define MAX_EXACT_INTEGER 9007199254740992.0
@@ -1134,4 +1135,54 @@ bq_entity_from_json_string (const BqEntityType  *type,
   if (root == NULL)
     return NULL;
   return bq_entity_from_json (type, root, flags, error);
+}
+
+/* ------------------------------------------------------- builder helpers */
+
+void
+bq_json_add_time_member (JsonBuilder *builder,
+                         const char  *name,
+                         gint64       t)
+{
+  json_builder_set_member_name (builder, name);
+  if (t == BQ_TIME_UNSET)
+    json_builder_add_null_value (builder);
+  else
+    {
+      g_autofree char *text = bq_units_format_time (t);
+      json_builder_add_string_value (builder, text);
+    }
+}
+
+void
+bq_json_add_double_member (JsonBuilder *builder,
+                           const char  *name,
+                           double       value)
+{
+  json_builder_set_member_name (builder, name);
+  if (isnan (value))
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_double_value (builder, value);
+}
+
+void
+bq_json_add_string_member (JsonBuilder *builder,
+                           const char  *name,
+                           const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value == NULL)
+    json_builder_add_null_value (builder);
+  else
+    json_builder_add_string_value (builder, value);
+}
+
+void
+bq_json_add_int_member (JsonBuilder *builder,
+                        const char  *name,
+                        gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
 }

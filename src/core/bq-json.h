@@ -51,4 +51,20 @@ JsonNode *bq_json_parse              (const char          *text,
                                       gssize               length,
                                       GError             **error);
 
+/* Builder helpers: set member @name to a value, or to null when the value
+ * is unset (BQ_TIME_UNSET, NaN, NULL).  Times are written as
+ * bq_units_format_time() does. */
+void      bq_json_add_time_member    (JsonBuilder         *builder,
+                                      const char          *name,
+                                      gint64               t);
+void      bq_json_add_double_member  (JsonBuilder         *builder,
+                                      const char          *name,
+                                      double               value);
+void      bq_json_add_string_member  (JsonBuilder         *builder,
+                                      const char          *name,
+                                      const char          *value);
+void      bq_json_add_int_member     (JsonBuilder         *builder,
+                                      const char          *name,
+                                      gint64               value);
+
 G_END_DECLS

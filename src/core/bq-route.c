@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "bq-decay.h"
+#include "bq-json.h"
 #include "bq-nuclide.h"
 #include "bq-route.h"
 #include "bq-units.h"
@@ -176,23 +177,7 @@ static char *
 format_local (GTimeZone *tz,
               gint64     t)
 {
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (t);
-  g_autoptr(GDateTime) local = NULL;
-
-  if (utc == NULL)
-    return g_strdup ("?");
-  local = g_date_time_to_timezone (utc, tz);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M %Z");
-}
-
-static GTimeZone *
-timezone_or_utc (const char *identifier)
-{
-  GTimeZone *tz = NULL;
-
-  if (identifier != NULL)
-    tz = g_time_zone_new_identifier (identifier);
-  return tz != NULL ? tz : g_time_zone_new_utc ();
+  return bq_units_format_local (tz, t, "%Y-%m-%d %H:%M %Z");
 }
 
 /* -------------------------------------------------------------- the router */
@@ -291,7 +276,7 @@ add_place (BqRouter      *self,
 
   place.id = g_strdup (bq_entity_get_id (entity));
   place.entity = bq_entity_copy (entity);
-  place.tz = timezone_or_utc (tz);
+  place.tz = bq_units_timezone_or_utc (tz);
   g_array_append_val (places, place);
   g_hash_table_insert (self->place_index, place.id, GUINT_TO_POINTER (places->len));
 }
@@ -505,19 +490,12 @@ bq_router_new (GPtrArray   *places,
   return g_steal_pointer (&self);
 }
 
-BqRouter *
-bq_router_new_from_store (BqStore  *store,
-                          gint64    horizon_start,
-                          gint64    horizon_end,
-                          GError  **error)
+GPtrArray *
+bq_router_list_places (BqStore  *store,
+                       GError  **error)
 {
   g_autoptr(GPtrArray) places = g_ptr_array_new_with_free_func (bq_entity_free);
-  g_autoptr(GPtrArray) lanes = NULL;
-  g_autoptr(GPtrArray) slas = NULL;
-  g_autoptr(GPtrArray) legs = NULL;
-  g_autoptr(BqQuery) query = NULL;
   const BqEntityType *place_types[] = { &bq_site_type, &bq_hub_type, &bq_centre_type };
-  const char * const disrupted[] = { "cancelled", "late", NULL };
 
   g_return_val_if_fail (BQ_IS_STORE (store), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -530,6 +508,28 @@ bq_router_new_from_store (BqStore  *store,
         return NULL;
       g_ptr_array_extend_and_steal (places, g_steal_pointer (&list));
     }
+  return g_steal_pointer (&places);
+}
+
+BqRouter *
+bq_router_new_from_store (BqStore  *store,
+                          gint64    horizon_start,
+                          gint64    horizon_end,
+                          GError  **error)
+{
+  g_autoptr(GPtrArray) places = NULL;
+  g_autoptr(GPtrArray) lanes = NULL;
+  g_autoptr(GPtrArray) slas = NULL;
+  g_autoptr(GPtrArray) legs = NULL;
+  g_autoptr(BqQuery) query = NULL;
+  const char * const disrupted[] = { "cancelled", "late", NULL };
+
+  g_return_val_if_fail (BQ_IS_STORE (store), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  places = bq_router_list_places (store, error);
+  if (places == NULL)
+    return NULL;
   lanes = bq_store_list (store, &bq_lane_type, error);
   if (lanes == NULL)
     return NULL;
@@ -1849,45 +1849,6 @@ bq_router_reroute (BqRouter            *self,
 
 /* -------------------------------------------------------------------- JSON */
 
-static void
-add_time (JsonBuilder *builder,
-          const char  *name,
-          gint64       t)
-{
-  json_builder_set_member_name (builder, name);
-  if (t == BQ_TIME_UNSET)
-    json_builder_add_null_value (builder);
-  else
-    {
-      g_autofree char *text = bq_units_format_time (t);
-      json_builder_add_string_value (builder, text);
-    }
-}
-
-static void
-add_activity (JsonBuilder *builder,
-              const char  *name,
-              double       value)
-{
-  json_builder_set_member_name (builder, name);
-  if (isnan (value))
-    json_builder_add_null_value (builder);
-  else
-    json_builder_add_double_value (builder, value);
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value == NULL)
-    json_builder_add_null_value (builder);
-  else
-    json_builder_add_string_value (builder, value);
-}
-
 static const char * const mode_nicks[] = { "ground", "flight", "charter", "handover" };
 
 JsonNode *
@@ -1898,24 +1859,24 @@ bq_route_to_json (const BqRoute *route)
   g_return_val_if_fail (route != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "from", route->from_id);
-  add_string (builder, "to", route->to_id);
-  add_time (builder, "ready", route->ready);
-  add_time (builder, "departure", route->departure);
-  add_time (builder, "arrival", route->arrival);
+  bq_json_add_string_member (builder, "from", route->from_id);
+  bq_json_add_string_member (builder, "to", route->to_id);
+  bq_json_add_time_member (builder, "ready", route->ready);
+  bq_json_add_time_member (builder, "departure", route->departure);
+  bq_json_add_time_member (builder, "arrival", route->arrival);
   json_builder_set_member_name (builder, "n_legs");
   json_builder_add_int_value (builder, route->legs->len);
   json_builder_set_member_name (builder, "door_to_door_s");
   json_builder_add_int_value (builder, route->door_to_door_s);
-  add_activity (builder, "activity_departure_bq", route->activity_departure_bq);
-  add_activity (builder, "activity_arrival_bq", route->activity_arrival_bq);
-  add_time (builder, "administration", route->administration);
-  add_activity (builder, "activity_administration_bq", route->activity_administration_bq);
-  add_activity (builder, "margin", route->margin);
+  bq_json_add_double_member (builder, "activity_departure_bq", route->activity_departure_bq);
+  bq_json_add_double_member (builder, "activity_arrival_bq", route->activity_arrival_bq);
+  bq_json_add_time_member (builder, "administration", route->administration);
+  bq_json_add_double_member (builder, "activity_administration_bq", route->activity_administration_bq);
+  bq_json_add_double_member (builder, "margin", route->margin);
   json_builder_set_member_name (builder, "feasible");
   json_builder_add_boolean_value (builder, route->reason == BQ_ROUTE_OK);
-  add_string (builder, "reason", bq_route_reason_to_nick (route->reason));
-  add_string (builder, "message", route->message);
+  bq_json_add_string_member (builder, "reason", bq_route_reason_to_nick (route->reason));
+  bq_json_add_string_member (builder, "message", route->message);
   json_builder_set_member_name (builder, "legs");
   json_builder_begin_array (builder);
   for (guint i = 0; i < route->legs->len; i++)
@@ -1923,20 +1884,20 @@ bq_route_to_json (const BqRoute *route)
       const BqRouteLeg *leg = g_ptr_array_index (route->legs, i);
 
       json_builder_begin_object (builder);
-      add_string (builder, "lane_id", leg->lane_id);
-      add_string (builder, "mode", (guint) leg->mode < G_N_ELEMENTS (mode_nicks)
-                                   ? mode_nicks[leg->mode] : NULL);
+      bq_json_add_string_member (builder, "lane_id", leg->lane_id);
+      bq_json_add_string_member (builder, "mode", (guint) leg->mode < G_N_ELEMENTS (mode_nicks)
+                                                  ? mode_nicks[leg->mode] : NULL);
       json_builder_set_member_name (builder, "on_demand");
       json_builder_add_boolean_value (builder, leg->on_demand);
-      add_string (builder, "origin_id", leg->origin_id);
-      add_string (builder, "destination_id", leg->destination_id);
-      add_string (builder, "carrier", leg->carrier);
-      add_string (builder, "service", leg->service);
-      add_time (builder, "ready_by", leg->ready_by);
-      add_time (builder, "departure", leg->departure);
-      add_time (builder, "arrival", leg->arrival);
-      add_string (builder, "departure_local", leg->departure_local);
-      add_string (builder, "arrival_local", leg->arrival_local);
+      bq_json_add_string_member (builder, "origin_id", leg->origin_id);
+      bq_json_add_string_member (builder, "destination_id", leg->destination_id);
+      bq_json_add_string_member (builder, "carrier", leg->carrier);
+      bq_json_add_string_member (builder, "service", leg->service);
+      bq_json_add_time_member (builder, "ready_by", leg->ready_by);
+      bq_json_add_time_member (builder, "departure", leg->departure);
+      bq_json_add_time_member (builder, "arrival", leg->arrival);
+      bq_json_add_string_member (builder, "departure_local", leg->departure_local);
+      bq_json_add_string_member (builder, "arrival_local", leg->arrival_local);
       json_builder_set_member_name (builder, "cancelled");
       json_builder_add_boolean_value (builder, leg->cancelled);
       json_builder_end_object (builder);
@@ -1954,11 +1915,11 @@ bq_reroute_to_json (const BqReroute *reroute)
   g_return_val_if_fail (reroute != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "outcome", bq_reroute_outcome_to_nick (reroute->outcome));
-  add_string (builder, "location_id", reroute->location_id);
-  add_time (builder, "location_time", reroute->location_time);
-  add_string (builder, "reason", bq_route_reason_to_nick (reroute->reason));
-  add_string (builder, "message", reroute->message);
+  bq_json_add_string_member (builder, "outcome", bq_reroute_outcome_to_nick (reroute->outcome));
+  bq_json_add_string_member (builder, "location_id", reroute->location_id);
+  bq_json_add_time_member (builder, "location_time", reroute->location_time);
+  bq_json_add_string_member (builder, "reason", bq_route_reason_to_nick (reroute->reason));
+  bq_json_add_string_member (builder, "message", reroute->message);
   json_builder_set_member_name (builder, "route");
   if (reroute->route != NULL)
     json_builder_add_value (builder, bq_route_to_json (reroute->route));

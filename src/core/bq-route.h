@@ -168,6 +168,10 @@ BqRouter   *bq_router_new_from_store   (BqStore     *store,
                                         gint64       horizon_start,
                                         gint64       horizon_end,
                                         GError     **error);
+/* Every BqSite, BqHub and BqCentre a store holds, in that order: the
+ * places of a network. */
+GPtrArray  *bq_router_list_places      (BqStore     *store,
+                                        GError     **error);
 
 gint64      bq_router_get_horizon_start (BqRouter   *self);
 gint64      bq_router_get_horizon_end   (BqRouter   *self);

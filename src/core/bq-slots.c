@@ -140,56 +140,6 @@ bq_slot_option_free (BqSlotOption *option)
   g_free (option);
 }
 
-static void
-add_time (JsonBuilder *builder,
-          const char  *name,
-          gint64       t)
-{
-  json_builder_set_member_name (builder, name);
-  if (t == BQ_TIME_UNSET)
-    {
-      json_builder_add_null_value (builder);
-    }
-  else
-    {
-      g_autofree char *text = bq_units_format_time (t);
-      json_builder_add_string_value (builder, text);
-    }
-}
-
-static void
-add_double (JsonBuilder *builder,
-            const char  *name,
-            double       value)
-{
-  json_builder_set_member_name (builder, name);
-  if (isnan (value))
-    json_builder_add_null_value (builder);
-  else
-    json_builder_add_double_value (builder, value);
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value == NULL)
-    json_builder_add_null_value (builder);
-  else
-    json_builder_add_string_value (builder, value);
-}
-
-static void
-add_int (JsonBuilder *builder,
-         const char  *name,
-         gint64       value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_int_value (builder, value);
-}
-
 JsonNode *
 bq_slot_option_to_json (const BqSlotOption *option)
 {
@@ -202,31 +152,31 @@ bq_slot_option_to_json (const BqSlotOption *option)
   slot = option->slot;
   status = bq_entity_type_get_field (&bq_slot_type, "status");
   json_builder_begin_object (builder);
-  add_string (builder, "slot_id", slot->base.id);
-  add_string (builder, "run_id", option->run_id);
-  add_string (builder, "batch", option->batch);
-  add_string (builder, "site_id", option->site_id);
-  add_string (builder, "product_id", option->product_id);
-  add_string (builder, "centre_id", slot->centre_id);
-  add_string (builder, "region", slot->region);
+  bq_json_add_string_member (builder, "slot_id", slot->base.id);
+  bq_json_add_string_member (builder, "run_id", option->run_id);
+  bq_json_add_string_member (builder, "batch", option->batch);
+  bq_json_add_string_member (builder, "site_id", option->site_id);
+  bq_json_add_string_member (builder, "product_id", option->product_id);
+  bq_json_add_string_member (builder, "centre_id", slot->centre_id);
+  bq_json_add_string_member (builder, "region", slot->region);
   json_builder_set_member_name (builder, "pool");
   json_builder_add_boolean_value (builder, option->pool);
-  add_time (builder, "delivery_date", slot->delivery_date);
-  add_int (builder, "capacity", slot->capacity);
-  add_int (builder, "claimed", slot->claimed);
-  add_int (builder, "held", slot->held);
-  add_int (builder, "remaining", option->remaining);
-  add_string (builder, "status", bq_enum_to_nick (status, slot->status));
-  add_time (builder, "cutoff", option->cutoff);
-  add_time (builder, "calibration", option->calibration);
+  bq_json_add_time_member (builder, "delivery_date", slot->delivery_date);
+  bq_json_add_int_member (builder, "capacity", slot->capacity);
+  bq_json_add_int_member (builder, "claimed", slot->claimed);
+  bq_json_add_int_member (builder, "held", slot->held);
+  bq_json_add_int_member (builder, "remaining", option->remaining);
+  bq_json_add_string_member (builder, "status", bq_enum_to_nick (status, slot->status));
+  bq_json_add_time_member (builder, "cutoff", option->cutoff);
+  bq_json_add_time_member (builder, "calibration", option->calibration);
   json_builder_set_member_name (builder, "feasible");
   json_builder_add_boolean_value (builder, option->reason == BQ_SLOT_OK);
-  add_string (builder, "reason", bq_slot_reason_to_nick (option->reason));
-  add_string (builder, "summary", option->summary);
-  add_time (builder, "arrival", option->arrival);
-  add_time (builder, "administration", option->administration);
-  add_double (builder, "activity_bq", option->activity_bq);
-  add_double (builder, "needed_bq", option->needed_bq);
+  bq_json_add_string_member (builder, "reason", bq_slot_reason_to_nick (option->reason));
+  bq_json_add_string_member (builder, "summary", option->summary);
+  bq_json_add_time_member (builder, "arrival", option->arrival);
+  bq_json_add_time_member (builder, "administration", option->administration);
+  bq_json_add_double_member (builder, "activity_bq", option->activity_bq);
+  bq_json_add_double_member (builder, "needed_bq", option->needed_bq);
   json_builder_set_member_name (builder, "route");
   if (option->route != NULL)
     json_builder_add_value (builder, bq_route_to_json (option->route));
@@ -275,12 +225,12 @@ bq_slot_match_to_json (const BqSlotMatch *match)
   g_return_val_if_fail (match != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "centre_id", match->centre_id);
-  add_string (builder, "product_id", match->product_id);
-  add_double (builder, "prescribed_bq", match->prescribed_bq);
-  add_double (builder, "needed_bq", match->needed_bq);
-  add_time (builder, "admin_start", match->admin_start);
-  add_time (builder, "admin_end", match->admin_end);
+  bq_json_add_string_member (builder, "centre_id", match->centre_id);
+  bq_json_add_string_member (builder, "product_id", match->product_id);
+  bq_json_add_double_member (builder, "prescribed_bq", match->prescribed_bq);
+  bq_json_add_double_member (builder, "needed_bq", match->needed_bq);
+  bq_json_add_time_member (builder, "admin_start", match->admin_start);
+  bq_json_add_time_member (builder, "admin_end", match->admin_end);
   add_options (builder, "feasible", match->feasible);
   add_options (builder, "infeasible", match->infeasible);
   json_builder_end_object (builder);
@@ -325,10 +275,10 @@ bq_slot_sync_to_json (const BqSlotSync *sync)
   g_return_val_if_fail (sync != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_int (builder, "added", sync->n_added);
-  add_int (builder, "updated", sync->n_updated);
-  add_int (builder, "released", sync->n_released);
-  add_int (builder, "unchanged", sync->n_unchanged);
+  bq_json_add_int_member (builder, "added", sync->n_added);
+  bq_json_add_int_member (builder, "updated", sync->n_updated);
+  bq_json_add_int_member (builder, "released", sync->n_released);
+  bq_json_add_int_member (builder, "unchanged", sync->n_unchanged);
   json_builder_set_member_name (builder, "slots");
   json_builder_begin_array (builder);
   for (guint i = 0; i < sync->slots->len; i++)
@@ -341,11 +291,11 @@ bq_slot_sync_to_json (const BqSlotSync *sync)
       const BqSlotInfeasibleOrder *o = g_ptr_array_index (sync->infeasible_orders, i);
 
       json_builder_begin_object (builder);
-      add_string (builder, "order_id", o->order_id);
-      add_string (builder, "slot_id", o->slot_id);
-      add_string (builder, "run_id", o->run_id);
-      add_string (builder, "reason", bq_slot_reason_to_nick (o->reason));
-      add_string (builder, "message", o->message);
+      bq_json_add_string_member (builder, "order_id", o->order_id);
+      bq_json_add_string_member (builder, "slot_id", o->slot_id);
+      bq_json_add_string_member (builder, "run_id", o->run_id);
+      bq_json_add_string_member (builder, "reason", bq_slot_reason_to_nick (o->reason));
+      bq_json_add_string_member (builder, "message", o->message);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -381,11 +331,11 @@ bq_slot_reallocation_to_json (const BqSlotReallocation *r)
   g_return_val_if_fail (r != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "run_id", r->run_id);
+  bq_json_add_string_member (builder, "run_id", r->run_id);
   json_builder_set_member_name (builder, "applied");
   json_builder_add_boolean_value (builder, r->applied);
-  add_int (builder, "moved", r->n_moved);
-  add_int (builder, "unplaced", r->n_unplaced);
+  bq_json_add_int_member (builder, "moved", r->n_moved);
+  bq_json_add_int_member (builder, "unplaced", r->n_unplaced);
   json_builder_set_member_name (builder, "orders");
   json_builder_begin_array (builder);
   for (guint i = 0; i < r->orders->len; i++)
@@ -393,13 +343,13 @@ bq_slot_reallocation_to_json (const BqSlotReallocation *r)
       const BqSlotAffectedOrder *a = g_ptr_array_index (r->orders, i);
 
       json_builder_begin_object (builder);
-      add_string (builder, "order_id", a->order->base.id);
-      add_string (builder, "centre_id", a->order->centre_id);
-      add_string (builder, "patient_ref", a->order->patient_ref);
-      add_time (builder, "admin_start", a->order->admin_start);
-      add_string (builder, "old_slot_id", a->order->slot_id);
-      add_string (builder, "new_slot_id", a->new_slot_id);
-      add_string (builder, "message", a->message);
+      bq_json_add_string_member (builder, "order_id", a->order->base.id);
+      bq_json_add_string_member (builder, "centre_id", a->order->centre_id);
+      bq_json_add_string_member (builder, "patient_ref", a->order->patient_ref);
+      bq_json_add_time_member (builder, "admin_start", a->order->admin_start);
+      bq_json_add_string_member (builder, "old_slot_id", a->order->slot_id);
+      bq_json_add_string_member (builder, "new_slot_id", a->new_slot_id);
+      bq_json_add_string_member (builder, "message", a->message);
       add_options (builder, "alternatives", a->alternatives);
       json_builder_end_object (builder);
     }
@@ -598,9 +548,7 @@ zone (BqSlotEngine *self,
   tz = g_hash_table_lookup (self->zones, identifier);
   if (tz == NULL)
     {
-      tz = g_time_zone_new_identifier (identifier);
-      if (tz == NULL)
-        tz = g_time_zone_new_utc ();
+      tz = bq_units_timezone_or_utc (identifier);
       g_hash_table_insert (self->zones, g_strdup (identifier), tz);
     }
   return tz;
@@ -612,10 +560,7 @@ format_local (BqSlotEngine *self,
               gint64        t,
               const char   *format)
 {
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (t);
-  g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, zone (self, timezone));
-
-  return g_date_time_format (local, format);
+  return bq_units_format_local (zone (self, timezone), t, format);
 }
 
 /* 00:00 UTC of the local calendar date of @t. */
@@ -774,13 +719,9 @@ bq_slot_cutoff (const BqProduct *product,
   t = calibration - rule_s;
   if (product->order_cutoff_weekday > 0)
     {
-      g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (site_timezone ? site_timezone : "UTC");
+      g_autoptr(GTimeZone) tz = bq_units_timezone_or_utc (site_timezone);
       g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (t);
-      g_autoptr(GDateTime) local = NULL;
-
-      if (tz == NULL)
-        tz = g_time_zone_new_utc ();
-      local = g_date_time_to_timezone (utc, tz);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
       /* Walk back to the last such weekday at that time, at or before t. */
       for (int back = 0; back <= 7; back++)
         {

@@ -912,3 +912,27 @@ bq_units_format_duration (double seconds)
     return g_strdup_printf ("%s d", number);
   }
 }
+
+GTimeZone *
+bq_units_timezone_or_utc (const char *identifier)
+{
+  GTimeZone *tz = NULL;
+
+  if (identifier != NULL)
+    tz = g_time_zone_new_identifier (identifier);
+  return tz != NULL ? tz : g_time_zone_new_utc ();
+}
+
+char *
+bq_units_format_local (GTimeZone  *tz,
+                       gint64      unix_utc,
+                       const char *format)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (unix_utc);
+  g_autoptr(GDateTime) local = NULL;
+
+  if (utc == NULL)
+    return g_strdup ("?");
+  local = g_date_time_to_timezone (utc, tz);
+  return g_date_time_format (local, format);
+}

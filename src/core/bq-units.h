@@ -61,4 +61,12 @@ char    *bq_units_format_duration  (double          seconds);
 /* "2026-12-01T08:00:00Z" */
 char    *bq_units_format_time      (gint64          unix_utc);
 
+/* The time zone @identifier names; UTC when it is NULL or unknown. */
+GTimeZone *bq_units_timezone_or_utc (const char    *identifier);
+/* @unix_utc as wall-clock time in @tz, g_date_time_format() @format;
+ * "?" when the time is out of range. */
+char    *bq_units_format_local     (GTimeZone      *tz,
+                                    gint64          unix_utc,
+                                    const char     *format);
+
 G_END_DECLS

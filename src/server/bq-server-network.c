@@ -35,7 +35,6 @@
 
 #define DAY            G_GINT64_CONSTANT (86400)
 #define MAX_LEGS_LIMIT 16
-#define REASON_MAX     2000
 #define GEOJSON_CONTENT_TYPE "application/geo+json"
 
 /* ------------------------------------------------------------------ helpers */
@@ -61,54 +60,6 @@ reply_geojson (BqServerRequest *request,
                                     text, strlen (text));
 }
 
-static gboolean
-check_params (BqServerRequest    *request,
-              const char * const *allowed)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  if (request->query == NULL)
-    return TRUE;
-  g_hash_table_iter_init (&iter, request->query);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      if (!g_strv_contains (allowed, key))
-        {
-          g_autofree char *list = g_strjoinv ("”, “", (char **) allowed);
-          g_autofree char *message = g_strdup_printf ("this takes only “%s”", list);
-
-          bq_server_reply_error (request->msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
-                                 "unknown_field", message, key);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* A time parameter: *@value stays when absent. */
-static gboolean
-get_time_param (BqServerRequest *request,
-                const char      *name,
-                gint64          *value)
-{
-  const char *text = bq_server_request_get_param (request, name);
-  g_autoptr(GError) error = NULL;
-
-  if (text == NULL)
-    return TRUE;
-  if (!bq_units_parse_time (text, value, &error))
-    {
-      g_autofree char *message = g_strdup_printf ("“%s” must be an ISO 8601 date or "
-                                                  "date-time: %s", name, error->message);
-
-      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message,
-                             name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 static const char *
 required_param (BqServerRequest *request,
                 const char      *name)
@@ -124,53 +75,6 @@ required_param (BqServerRequest *request,
       return NULL;
     }
   return value;
-}
-
-static gboolean
-get_reason (BqServerRequest  *request,
-            const char      **reason)
-{
-  gboolean bad;
-
-  *reason = bq_server_request_get_header (request, "X-Reason", &bad);
-  if (bad)
-    return FALSE;
-  if (*reason != NULL && g_utf8_strlen (*reason, -1) > REASON_MAX)
-    {
-      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                             "X-Reason is longer than 2000 characters", NULL);
-      return FALSE;
-    }
-  if (*reason != NULL && **reason == '\0')
-    *reason = NULL;
-  return TRUE;
-}
-
-static void
-add_time_member (JsonBuilder *builder,
-                 const char  *name,
-                 gint64       t)
-{
-  json_builder_set_member_name (builder, name);
-  if (t == BQ_TIME_UNSET)
-    json_builder_add_null_value (builder);
-  else
-    {
-      g_autofree char *text = bq_units_format_time (t);
-      json_builder_add_string_value (builder, text);
-    }
-}
-
-static void
-add_string_member (JsonBuilder *builder,
-                   const char  *name,
-                   const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
 }
 
 /* ------------------------------------------------------------------ routes */
@@ -201,7 +105,7 @@ bq_server_handle_routes (BqServerRequest *request)
       reply_forbidden (request, "your role may not read routes", NULL);
       return;
     }
-  if (!check_params (request, params))
+  if (!bq_server_request_check_params (request, params))
     return;
   from = required_param (request, "from");
   if (from == NULL)
@@ -210,9 +114,9 @@ bq_server_handle_routes (BqServerRequest *request)
   if (to == NULL)
     return;
   after_text = required_param (request, "depart_after");
-  if (after_text == NULL || !get_time_param (request, "depart_after", &after) ||
-      !get_time_param (request, "admin_start", &admin_start) ||
-      !get_time_param (request, "admin_end", &admin_end) ||
+  if (after_text == NULL || !bq_server_request_get_time_param (request, "depart_after", &after) ||
+      !bq_server_request_get_time_param (request, "admin_start", &admin_start) ||
+      !bq_server_request_get_time_param (request, "admin_end", &admin_end) ||
       !bq_server_request_get_uint (request, "max_legs", 0, MAX_LEGS_LIMIT, &max_legs) ||
       !bq_server_request_get_uint (request, "window_s", 0, 7 * DAY, &window_s))
     return;
@@ -340,10 +244,10 @@ bq_server_handle_routes (BqServerRequest *request)
 
   builder = json_builder_new ();
   json_builder_begin_object (builder);
-  add_string_member (builder, "from", from);
-  add_string_member (builder, "to", to);
-  add_time_member (builder, "depart_after", after);
-  add_string_member (builder, "product_id", product != NULL ? bq_entity_get_id (product) : NULL);
+  bq_json_add_string_member (builder, "from", from);
+  bq_json_add_string_member (builder, "to", to);
+  bq_json_add_time_member (builder, "depart_after", after);
+  bq_json_add_string_member (builder, "product_id", product != NULL ? bq_entity_get_id (product) : NULL);
   json_builder_set_member_name (builder, "routes");
   json_builder_begin_array (builder);
   for (guint i = 0; i < routes->len; i++)
@@ -357,9 +261,8 @@ bq_server_handle_routes (BqServerRequest *request)
 void
 bq_server_handle_network (BqServerRequest *request)
 {
-  const BqEntityType * const place_types[] = { &bq_site_type, &bq_hub_type, &bq_centre_type };
   BqStore *store = request->server->store;
-  g_autoptr(GPtrArray) places = g_ptr_array_new_with_free_func (bq_entity_free);
+  g_autoptr(GPtrArray) places = NULL;
   g_autoptr(GPtrArray) lanes = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) node = NULL;
@@ -369,20 +272,14 @@ bq_server_handle_network (BqServerRequest *request)
       reply_forbidden (request, "your role may not read the network", NULL);
       return;
     }
-  if (!check_params (request, (const char * const []) { NULL }))
+  if (!bq_server_request_check_params (request, (const char * const []) { NULL }))
     return;
 
-  for (guint t = 0; t < G_N_ELEMENTS (place_types); t++)
+  places = bq_router_list_places (store, &error);
+  if (places == NULL)
     {
-      g_autoptr(GPtrArray) some = bq_store_list (store, place_types[t], &error);
-
-      if (some == NULL)
-        {
-          bq_server_reply_gerror (request->msg, error);
-          return;
-        }
-      for (guint i = 0; i < some->len; i++)
-        g_ptr_array_add (places, g_steal_pointer (&some->pdata[i]));
+      bq_server_reply_gerror (request->msg, error);
+      return;
     }
   lanes = bq_store_list (store, &bq_lane_type, &error);
   if (lanes == NULL)
@@ -595,21 +492,21 @@ proposal_to_json (const Proposal *p)
   g_autoptr(JsonNode) reroute = NULL;
 
   json_builder_begin_object (builder);
-  add_string_member (builder, "id", p->id);
-  add_string_member (builder, "shipment_id", p->shipment_id);
-  add_string_member (builder, "leg_id", p->leg_id);
+  bq_json_add_string_member (builder, "id", p->id);
+  bq_json_add_string_member (builder, "shipment_id", p->shipment_id);
+  bq_json_add_string_member (builder, "leg_id", p->leg_id);
   json_builder_set_member_name (builder, "from_seq");
   json_builder_add_int_value (builder, p->from_seq);
-  add_time_member (builder, "created_at", p->created_at);
-  add_string_member (builder, "created_by", p->created_by);
+  bq_json_add_time_member (builder, "created_at", p->created_at);
+  bq_json_add_string_member (builder, "created_by", p->created_by);
   json_builder_set_member_name (builder, "revision");
   json_builder_add_int_value (builder, p->revision);
-  add_string_member (builder, "outcome", p->outcome);
-  add_string_member (builder, "reason", p->reason);
-  add_string_member (builder, "message", p->message);
-  add_string_member (builder, "status", p->status);
-  add_time_member (builder, "decided_at", p->decided_at);
-  add_string_member (builder, "decided_by", p->decided_by);
+  bq_json_add_string_member (builder, "outcome", p->outcome);
+  bq_json_add_string_member (builder, "reason", p->reason);
+  bq_json_add_string_member (builder, "message", p->message);
+  bq_json_add_string_member (builder, "status", p->status);
+  bq_json_add_time_member (builder, "decided_at", p->decided_at);
+  bq_json_add_string_member (builder, "decided_by", p->decided_by);
   json_builder_set_member_name (builder, "reroute");
   reroute = p->reroute != NULL ? json_from_string (p->reroute, NULL) : NULL;
   if (reroute != NULL)
@@ -850,7 +747,7 @@ bq_server_handle_shipment_event (BqServerRequest *request)
 
   if (!may_report (request))
     return;
-  if (bq_server_idempotency_check (request) || !get_reason (request, &reason))
+  if (bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
   body = bq_server_request_parse_body (request);
   if (body == NULL)
@@ -1067,11 +964,11 @@ bq_server_handle_shipment_event (BqServerRequest *request)
   json_builder_add_value (builder, bq_entity_to_json (shipment_after));
   json_builder_set_member_name (builder, "leg");
   json_builder_add_value (builder, bq_entity_to_json (leg_after));
-  add_string_member (builder, "outcome",
-                     reroute != NULL ? bq_reroute_outcome_to_nick (reroute->outcome) : NULL);
-  add_string_member (builder, "reason",
-                     reroute != NULL ? bq_route_reason_to_nick (reroute->reason) : NULL);
-  add_string_member (builder, "message", reroute != NULL ? reroute->message : NULL);
+  bq_json_add_string_member (builder, "outcome",
+                             reroute != NULL ? bq_reroute_outcome_to_nick (reroute->outcome) : NULL);
+  bq_json_add_string_member (builder, "reason",
+                             reroute != NULL ? bq_route_reason_to_nick (reroute->reason) : NULL);
+  bq_json_add_string_member (builder, "message", reroute != NULL ? reroute->message : NULL);
   json_builder_set_member_name (builder, "reroute");
   if (reroute != NULL)
     json_builder_add_value (builder, bq_reroute_to_json (reroute));
@@ -1103,7 +1000,7 @@ bq_server_handle_reroutes_list (BqServerRequest *request)
       reply_forbidden (request, "your role may not read shipments", NULL);
       return;
     }
-  if (!check_params (request, (const char * const []) { NULL }))
+  if (!bq_server_request_check_params (request, (const char * const []) { NULL }))
     return;
   shipment = get_visible_shipment (request);
   if (shipment == NULL)
@@ -1186,7 +1083,7 @@ decide (BqServerRequest *request,
 
   if (!may_report (request))
     return;
-  if (bq_server_idempotency_check (request) || !get_reason (request, &reason))
+  if (bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
 
   if (!bq_store_begin (store, &error))

@@ -29,7 +29,6 @@
 
 #define WEEKS_DEFAULT 4
 #define WEEKS_MAX     52
-#define REASON_MAX    2000
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -48,52 +47,6 @@ reply_forbidden (BqServerRequest *request,
   bq_server_reply_error (request->msg, SOUP_STATUS_FORBIDDEN, "forbidden", message, NULL);
 }
 
-/* Refuses query parameters other than @allowed (422 unknown_field). */
-static gboolean
-check_params (BqServerRequest    *request,
-              const char * const *allowed)
-{
-  GHashTableIter iter;
-  gpointer key;
-
-  if (request->query == NULL)
-    return TRUE;
-  g_hash_table_iter_init (&iter, request->query);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      if (!g_strv_contains (allowed, key))
-        {
-          g_autofree char *list = g_strjoinv ("”, “", (char **) allowed);
-          g_autofree char *message = g_strdup_printf ("this takes only “%s”", list);
-
-          bq_server_reply_error (request->msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
-                                 "unknown_field", message, key);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
-parse_time_text (BqServerRequest *request,
-                 const char      *name,
-                 const char      *text,
-                 gint64          *value)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!bq_units_parse_time (text, value, &error))
-    {
-      g_autofree char *message = g_strdup_printf ("“%s” must be an ISO 8601 date or "
-                                                  "date-time: %s", name, error->message);
-
-      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message,
-                             name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* The horizon of ?from=&weeks= (or of a body's members): from the Monday
  * of the week holding "from" (default: this week), 1–52 weeks. */
 static gboolean
@@ -106,7 +59,7 @@ get_horizon (BqServerRequest *request,
   bq_plan_options_init (options);
   options->now = bq_server_request_domain_now (request);
   options->from = options->now;
-  if (from != NULL && !parse_time_text (request, "from", from, &options->from))
+  if (from != NULL && !bq_server_request_parse_time (request, "from", from, &options->from))
     return FALSE;
   if (!bq_server_request_get_uint (request, "weeks", WEEKS_DEFAULT, WEEKS_MAX, &weeks))
     return FALSE;
@@ -169,7 +122,7 @@ bq_server_handle_plan_get (BqServerRequest *request)
       reply_forbidden (request, "only planners and administrators may plan production");
       return;
     }
-  if (!check_params (request, horizon_params) || !get_horizon (request, &options))
+  if (!bq_server_request_check_params (request, horizon_params) || !get_horizon (request, &options))
     return;
 
   revision = bq_store_get_revision (request->server->store);
@@ -209,27 +162,6 @@ body_member (BqServerRequest  *request,
   return FALSE;
 }
 
-/* X-Reason, as the entity writes take it.  FALSE when answered. */
-static gboolean
-get_reason (BqServerRequest  *request,
-            const char      **reason)
-{
-  gboolean bad;
-
-  *reason = bq_server_request_get_header (request, "X-Reason", &bad);
-  if (bad)
-    return FALSE;
-  if (*reason != NULL && g_utf8_strlen (*reason, -1) > REASON_MAX)
-    {
-      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                             "X-Reason is longer than 2000 characters", NULL);
-      return FALSE;
-    }
-  if (*reason != NULL && **reason == '\0')
-    *reason = NULL;
-  return TRUE;
-}
-
 void
 bq_server_handle_plan_apply (BqServerRequest *request)
 {
@@ -254,8 +186,8 @@ bq_server_handle_plan_apply (BqServerRequest *request)
       reply_forbidden (request, "only planners and administrators may apply a plan");
       return;
     }
-  if (!check_params (request, (const char * const []) { NULL }) ||
-      bq_server_idempotency_check (request) || !get_reason (request, &reason))
+  if (!bq_server_request_check_params (request, (const char * const []) { NULL }) ||
+      bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
   body = bq_server_request_parse_body (request);
   if (body == NULL)
@@ -402,7 +334,7 @@ bq_server_handle_capacity (BqServerRequest *request)
       reply_forbidden (request, "account managers may not read capacity against demand");
       return;
     }
-  if (!check_params (request, horizon_params) || !get_horizon (request, &options))
+  if (!bq_server_request_check_params (request, horizon_params) || !get_horizon (request, &options))
     return;
 
   planner = bq_planner_new (request->server->store, &options);
@@ -540,7 +472,7 @@ bq_server_handle_check_move (BqServerRequest *request)
       reply_forbidden (request, "your role may not move runs");
       return;
     }
-  if (!check_params (request, params))
+  if (!bq_server_request_check_params (request, params))
     return;
 
   run = bq_store_get (store, &bq_run_type, request->id, &error);
@@ -562,7 +494,7 @@ bq_server_handle_check_move (BqServerRequest *request)
     line_id = run->line_id;
   start_param = bq_server_request_get_param (request, "start");
   start = run->start_time;
-  if (start_param != NULL && !parse_time_text (request, "start", start_param, &start))
+  if (start_param != NULL && !bq_server_request_parse_time (request, "start", start_param, &start))
     return;
 
   {

@@ -91,6 +91,24 @@ JsonNode *bq_server_request_parse_body (BqServerRequest *request);
 const char *bq_server_request_get_header (BqServerRequest *request,
                                           const char      *name,
                                           gboolean        *bad);
+/* Refuses query parameters other than the NULL-terminated @allowed:
+ * replies 422 unknown_field and returns FALSE. */
+gboolean  bq_server_request_check_params (BqServerRequest    *request,
+                                          const char * const *allowed);
+/* Parses @text, the value of parameter or member @name, as a time
+ * (bq_units_parse_time); replies 400 and returns FALSE when it is not one. */
+gboolean  bq_server_request_parse_time (BqServerRequest *request,
+                                        const char      *name,
+                                        const char      *text,
+                                        gint64          *value);
+/* The same for query parameter @name: *@value stays when it is absent. */
+gboolean  bq_server_request_get_time_param (BqServerRequest *request,
+                                            const char      *name,
+                                            gint64          *value);
+/* The X-Reason header of a write (NULL when absent or empty): replies 400
+ * and returns FALSE when it is not UTF-8 or longer than 2000 characters. */
+gboolean  bq_server_request_get_reason (BqServerRequest  *request,
+                                        const char      **reason);
 
 /* -------------------------------------------------------------- handlers */
 

@@ -26,7 +26,6 @@
 
 #define LIST_LIMIT_DEFAULT 100
 #define LIST_LIMIT_MAX     1000
-#define REASON_MAX         2000
 
 /* ------------------------------------------------------------- visibility */
 
@@ -413,27 +412,6 @@ check_if_match (BqServerRequest *request,
   return FALSE;
 }
 
-/* The X-Reason of a write.  FALSE when answered (400). */
-static gboolean
-get_reason (BqServerRequest  *request,
-            const char      **reason)
-{
-  gboolean bad;
-
-  *reason = bq_server_request_get_header (request, "X-Reason", &bad);
-  if (bad)
-    return FALSE;
-  if (*reason != NULL && g_utf8_strlen (*reason, -1) > REASON_MAX)
-    {
-      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                             "X-Reason is longer than 2000 characters", NULL);
-      return FALSE;
-    }
-  if (*reason != NULL && **reason == '\0')
-    *reason = NULL;
-  return TRUE;
-}
-
 /* Every reference of @entity that differs from @before (NULL: all of them)
  * must name something that exists and, for scoped types, that the user
  * may see: otherwise an invalid error about that field. */
@@ -649,28 +627,6 @@ filter_field (const BqEntityType *type,
   return field;
 }
 
-static gboolean
-parse_time_param (BqServerRequest *request,
-                  const char      *name,
-                  gint64          *value)
-{
-  const char *text = bq_server_request_get_param (request, name);
-  g_autoptr(GError) error = NULL;
-
-  if (text == NULL)
-    return TRUE;
-  if (!bq_units_parse_time (text, value, &error))
-    {
-      g_autofree char *message = g_strdup_printf ("“%s” must be an ISO 8601 date or "
-                                                  "date-time: %s", name, error->message);
-
-      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message,
-                             name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* The ids of @type whose @field is one of @values, for filters that go
  * through a parent (runs of a site: line_id IN the site's lines). */
 static char **
@@ -781,7 +737,7 @@ add_filters (BqServerRequest *request,
 
   if (time_field != NULL)
     {
-      if (!parse_time_param (request, "from", &from) || !parse_time_param (request, "to", &to))
+      if (!bq_server_request_get_time_param (request, "from", &from) || !bq_server_request_get_time_param (request, "to", &to))
         return FALSE;
       if (from != G_MININT64 && to != G_MAXINT64 && to < from)
         {
@@ -1016,7 +972,7 @@ bq_server_handle_create (BqServerRequest *request)
       reply_forbidden (request, "create");
       return;
     }
-  if (bq_server_idempotency_check (request) || !get_reason (request, &reason))
+  if (bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
   node = bq_server_request_parse_body (request);
   if (node == NULL)
@@ -1106,7 +1062,7 @@ bq_server_handle_update (BqServerRequest *request)
       reply_forbidden (request, "change");
       return;
     }
-  if (bq_server_idempotency_check (request) || !get_reason (request, &reason))
+  if (bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
   node = bq_server_request_parse_body (request);
   if (node == NULL)
@@ -1222,7 +1178,7 @@ bq_server_handle_delete (BqServerRequest *request)
       reply_forbidden (request, "delete");
       return;
     }
-  if (bq_server_idempotency_check (request) || !get_reason (request, &reason))
+  if (bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
 
   if (!bq_store_begin (store, &error))

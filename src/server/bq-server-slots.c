@@ -41,7 +41,6 @@
 #define ALTERNATIVES_MAX      5
 #define CALENDAR_DAYS_DEFAULT 14
 #define CALENDAR_DAYS_MAX     92
-#define REASON_MAX            2000
 #define DAY                   G_GINT64_CONSTANT (86400)
 
 /* ------------------------------------------------------------ the engine */
@@ -481,27 +480,6 @@ check_params (BqServerRequest    *request,
           return FALSE;
         }
     }
-  return TRUE;
-}
-
-/* X-Reason, as the entity writes take it.  FALSE when answered. */
-static gboolean
-get_reason (BqServerRequest  *request,
-            const char      **reason)
-{
-  gboolean bad;
-
-  *reason = bq_server_request_get_header (request, "X-Reason", &bad);
-  if (bad)
-    return FALSE;
-  if (*reason != NULL && g_utf8_strlen (*reason, -1) > REASON_MAX)
-    {
-      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
-                             "X-Reason is longer than 2000 characters", NULL);
-      return FALSE;
-    }
-  if (*reason != NULL && **reason == '\0')
-    *reason = NULL;
   return TRUE;
 }
 
@@ -1183,7 +1161,7 @@ handle_hold (BqServerRequest *request,
   if (!check_role (request, BOOKERS, "only administrators, planners and account managers "
                                      "may hold slots") ||
       !check_params (request, (const char * const []) { NULL }) ||
-      bq_server_idempotency_check (request) || !get_reason (request, &reason))
+      bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
   body = optional_body (request, &answered);
   if (answered || (body != NULL &&
@@ -1253,7 +1231,7 @@ bq_server_handle_slot_claim (BqServerRequest *request)
   if (!check_role (request, BOOKERS, "only administrators, planners and account managers "
                                      "may book slots") ||
       !check_params (request, (const char * const []) { NULL }) ||
-      bq_server_idempotency_check (request) || !get_reason (request, &reason))
+      bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
   body = bq_server_request_parse_body (request);
   if (body == NULL || !check_members (request, json_node_get_object (body), members))
@@ -1331,7 +1309,7 @@ handle_order (BqServerRequest *request,
   if (!check_role (request, ORDER_HANDLERS, "your role may not confirm, cancel or "
                                             "reschedule orders") ||
       !check_params (request, none) ||
-      bq_server_idempotency_check (request) || !get_reason (request, &reason))
+      bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
   if (action == ORDER_RESCHEDULE)
     {
@@ -1514,7 +1492,7 @@ bq_server_handle_run_reallocate (BqServerRequest *request)
   if (!check_role (request, REALLOCATORS, "only administrators, planners and logistics may "
                                           "re-allocate orders") ||
       !check_params (request, (const char * const []) { NULL }) ||
-      bq_server_idempotency_check (request) || !get_reason (request, &reason))
+      bq_server_idempotency_check (request) || !bq_server_request_get_reason (request, &reason))
     return;
   body = optional_body (request, &answered);
   if (answered || (body != NULL && !check_members (request, json_node_get_object (body),

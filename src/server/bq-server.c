@@ -413,6 +413,85 @@ bq_server_request_get_header (BqServerRequest *request,
   return value;
 }
 
+gboolean
+bq_server_request_check_params (BqServerRequest    *request,
+                                const char * const *allowed)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  if (request->query == NULL)
+    return TRUE;
+  g_hash_table_iter_init (&iter, request->query);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      if (!g_strv_contains (allowed, key))
+        {
+          g_autofree char *list = g_strjoinv ("”, “", (char **) allowed);
+          g_autofree char *message = g_strdup_printf ("this takes only “%s”", list);
+
+          bq_server_reply_error (request->msg, SOUP_STATUS_UNPROCESSABLE_ENTITY,
+                                 "unknown_field", message, key);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+bq_server_request_parse_time (BqServerRequest *request,
+                              const char      *name,
+                              const char      *text,
+                              gint64          *value)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!bq_units_parse_time (text, value, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("“%s” must be an ISO 8601 date or "
+                                                  "date-time: %s", name, error->message);
+
+      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request", message,
+                             name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+bq_server_request_get_time_param (BqServerRequest *request,
+                                  const char      *name,
+                                  gint64          *value)
+{
+  const char *text = bq_server_request_get_param (request, name);
+
+  if (text == NULL)
+    return TRUE;
+  return bq_server_request_parse_time (request, name, text, value);
+}
+
+#define REASON_MAX 2000
+
+gboolean
+bq_server_request_get_reason (BqServerRequest  *request,
+                              const char      **reason)
+{
+  gboolean bad;
+
+  *reason = bq_server_request_get_header (request, "X-Reason", &bad);
+  if (bad)
+    return FALSE;
+  if (*reason != NULL && g_utf8_strlen (*reason, -1) > REASON_MAX)
+    {
+      bq_server_reply_error (request->msg, SOUP_STATUS_BAD_REQUEST, "bad_request",
+                             "X-Reason is longer than 2000 characters", NULL);
+      return FALSE;
+    }
+  if (*reason != NULL && **reason == '\0')
+    *reason = NULL;
+  return TRUE;
+}
+
 /* ------------------------------------------------------------ body limits */
 
 #define BODY_SIZE_KEY "bq-body-size"
