@@ -11,6 +11,8 @@
 #include "bq-format.h"
 #include "bq-run-detail.h"
 #include "bq-orders-page.h"
+#include "bq-slots-page.h"
+#include "bq-window.h"
 
 typedef enum {
   COLUMN_PATIENT,
@@ -47,6 +49,8 @@ struct _BqOrdersPage
   AdwActionRow         *id_row;
   AdwActionRow         *revision_row;
   BqDecayPlot          *decay_plot;
+  GtkLabel             *action_label;
+  GtkWidget            *resolve_box;
 
   GtkColumnViewColumn  *columns[N_COLUMNS];
 
@@ -60,6 +64,7 @@ struct _BqOrdersPage
   char                **search_words;
   BqActivityUnit        unit;
   BqOrderItem          *detail_item;
+  gint64                conflict_seq;   /* the refused action shown, or 0 */
 };
 
 G_DEFINE_FINAL_TYPE (BqOrdersPage, bq_orders_page, GTK_TYPE_WIDGET)
@@ -385,6 +390,81 @@ set_row_value (AdwActionRow *row,
   adw_action_row_set_subtitle (row, value != NULL && *value != '\0' ? value : _("None"));
 }
 
+/* What the queued cancel/reschedule/confirm of an order is waiting for, as
+ * the Slots page shows it: not done until the server accepts it. */
+static const char *
+action_verb (const char *path)
+{
+  if (g_str_has_suffix (path, "/cancel"))
+    return _("Cancellation");
+  if (g_str_has_suffix (path, "/reschedule"))
+    return _("Rescheduling");
+  if (g_str_has_suffix (path, "/confirm"))
+    return _("Confirmation");
+  return _("Booking");
+}
+
+static void
+update_order_actions (BqOrdersPage *self)
+{
+  g_autoptr(GPtrArray) actions = NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+  const BqOrder *order;
+  gboolean open, pending = FALSE;
+  const char *klass = NULL;
+
+  self->conflict_seq = 0;
+  if (self->detail_item == NULL || self->client == NULL)
+    {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.cancel", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.reschedule", FALSE);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.resolve", FALSE);
+      gtk_widget_set_visible (GTK_WIDGET (self->action_label), FALSE);
+      gtk_widget_set_visible (self->resolve_box, FALSE);
+      return;
+    }
+  order = bq_order_item_get_order (self->detail_item);
+  actions = bq_client_list_actions (self->client, &bq_order_type, bq_entity_get_id (order));
+  for (guint i = 0; i < actions->len; i++)
+    {
+      const BqOutboxEntry *entry = g_ptr_array_index (actions, i);
+
+      if (entry->path == NULL)
+        continue;
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      if (entry->state == BQ_OUTBOX_PENDING)
+        {
+          /* Translators: "Cancellation not yet done — waiting for the server". */
+          g_string_append_printf (text, _("%s not yet done — waiting for the server"),
+                                  action_verb (entry->path));
+          pending = TRUE;
+          if (klass == NULL)
+            klass = "warning";
+        }
+      else
+        {
+          /* Translators: "Cancellation refused: the order has shipped". */
+          g_string_append_printf (text, _("%s refused: %s"), action_verb (entry->path),
+                                  entry->error_message != NULL ? entry->error_message
+                                                               : _("the server said no"));
+          if (self->conflict_seq == 0)
+            self->conflict_seq = entry->seq;
+          klass = "error";
+        }
+    }
+  gtk_label_set_text (self->action_label, text->str);
+  gtk_widget_set_css_classes (GTK_WIDGET (self->action_label),
+                              (const char *[]) { klass != NULL ? klass : "dim-label", NULL });
+  gtk_widget_set_visible (GTK_WIDGET (self->action_label), text->len > 0);
+  gtk_widget_set_visible (self->resolve_box, self->conflict_seq != 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.resolve", self->conflict_seq != 0);
+
+  open = order->status == BQ_ORDER_REQUESTED || order->status == BQ_ORDER_CONFIRMED;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.cancel", open && !pending);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.reschedule", open && !pending);
+}
+
 static void
 fill_details (BqOrdersPage *self)
 {
@@ -446,6 +526,8 @@ fill_details (BqOrdersPage *self)
   revision = g_strdup_printf ("%" G_GINT64_FORMAT, order->base.revision);
   set_row_value (self->revision_row, revision);
 
+  update_order_actions (self);
+
   /* The dose's activity from its run's EOS to expiry, in the centre's time. */
   if (self->client != NULL)
     bq_run_detail_fill_dose_plot (self->decay_plot, bq_client_get_store (self->client), order,
@@ -482,6 +564,7 @@ show_details (BqOrdersPage *self,
     }
   adw_flap_set_reveal_flap (self->flap, item != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.close-details", item != NULL);
+  update_order_actions (self);
 }
 
 static void
@@ -503,6 +586,153 @@ close_details_action (GtkWidget  *widget,
   show_details (self, NULL);
 }
 
+/* --------------------------------------------------------------- actions */
+
+gboolean
+bq_orders_page_cancel_order (BqOrdersPage  *self,
+                             const char    *id,
+                             GError       **error)
+{
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (BQ_IS_ORDERS_PAGE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if (self->client == NULL)
+    {
+      g_set_error (error, BQ_CLIENT_ERROR, BQ_CLIENT_ERROR_FAILED, _("Sign in first"));
+      return FALSE;
+    }
+  escaped = g_uri_escape_string (id, NULL, FALSE);
+  path = g_strdup_printf ("/api/v1/orders/%s/cancel", escaped);
+  /* Through the outbox: offline too, exactly once; a refusal is a conflict. */
+  if (!bq_client_queue_action (self->client, "POST", path, NULL, &bq_order_type, id, NULL, NULL,
+                               error))
+    return FALSE;
+  update_order_actions (self);
+  return TRUE;
+}
+
+static void
+show_toast (BqOrdersPage *self,
+            const char   *text)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), BQ_TYPE_WINDOW);
+
+  if (window != NULL)
+    bq_window_show_toast (BQ_WINDOW (window), text);
+}
+
+static void
+on_cancel_response (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          user_data)
+{
+  BqOrdersPage *self = BQ_ORDERS_PAGE (user_data);
+  const char *id = g_object_get_data (G_OBJECT (dialog), "bq-order-id");
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (response, "cancel-order") == 0 &&
+      !bq_orders_page_cancel_order (self, id, &error))
+    show_toast (self, error->message);
+}
+
+static void
+cancel_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  BqOrdersPage *self = BQ_ORDERS_PAGE (widget);
+  GtkWidget *dialog;
+  GtkRoot *root;
+
+  if (self->detail_item == NULL)
+    return;
+  root = gtk_widget_get_root (widget);
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Cancel Order?"), NULL);
+  /* Translators: %s is the pseudonymous patient reference. */
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("The dose for %s is given back to its slot for other "
+                                    "patients. This cannot be undone."),
+                                  bq_order_item_get_patient_ref (self->detail_item));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "keep", _("_Keep Order"),
+                                    "cancel-order", _("_Cancel Order"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "cancel-order",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_object_set_data_full (G_OBJECT (dialog), "bq-order-id",
+                          g_strdup (bq_order_item_get_id (self->detail_item)), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_cancel_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static BqSlotsPage *
+show_slots_page (BqOrdersPage *self)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), BQ_TYPE_WINDOW);
+
+  if (window == NULL)
+    return NULL;
+  bq_window_set_page (BQ_WINDOW (window), "slots");
+  return bq_window_get_slots_page (BQ_WINDOW (window));
+}
+
+static void
+reschedule_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  BqOrdersPage *self = BQ_ORDERS_PAGE (widget);
+  BqSlotsPage *slots;
+
+  if (self->detail_item == NULL || (slots = show_slots_page (self)) == NULL)
+    return;
+  bq_slots_page_reschedule_order (slots, bq_order_item_get_id (self->detail_item));
+}
+
+static void
+new_order_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  BqSlotsPage *slots = show_slots_page (BQ_ORDERS_PAGE (widget));
+
+  if (slots != NULL)
+    bq_slots_page_new_booking (slots);
+}
+
+static void
+resolve_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  BqOrdersPage *self = BQ_ORDERS_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (self->client == NULL || self->conflict_seq == 0)
+    return;
+  if (!bq_client_resolve_conflict (self->client, self->conflict_seq,
+                                   g_variant_get_boolean (parameter) ? BQ_RESOLVE_KEEP_MINE
+                                                                     : BQ_RESOLVE_TAKE_THEIRS,
+                                   &error))
+    show_toast (self, error->message);
+  update_order_actions (self);
+}
+
+const char *
+bq_orders_page_get_action_text (BqOrdersPage *self)
+{
+  g_return_val_if_fail (BQ_IS_ORDERS_PAGE (self), NULL);
+  update_order_actions (self);
+  return gtk_widget_get_visible (GTK_WIDGET (self->action_label))
+         ? gtk_label_get_text (self->action_label) : "";
+}
+
 /* ----------------------------------------------------------------- model */
 
 static void
@@ -517,6 +747,14 @@ on_client_state_changed (BqOrdersPage *self,
                          BqClient     *client)
 {
   update_state (self);
+}
+
+static void
+on_client_outbox_changed (BqOrdersPage *self,
+                          GParamSpec   *pspec,
+                          BqClient     *client)
+{
+  update_order_actions (self);
 }
 
 void
@@ -544,6 +782,10 @@ bq_orders_page_set_client (BqOrdersPage *self,
                                G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "notify::state", G_CALLBACK (on_client_state_changed), self,
                                G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "notify::n-pending", G_CALLBACK (on_client_outbox_changed),
+                               self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "notify::n-conflicts",
+                               G_CALLBACK (on_client_outbox_changed), self, G_CONNECT_SWAPPED);
       bq_order_list_reload (self->orders);
     }
   gtk_filter_list_model_set_model (self->filter_model, G_LIST_MODEL (self->orders));
@@ -612,6 +854,8 @@ bq_orders_page_class_init (BqOrdersPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, id_row);
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, revision_row);
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, decay_plot);
+  gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, action_label);
+  gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, resolve_box);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_search_stopped);
 
@@ -619,6 +863,10 @@ bq_orders_page_class_init (BqOrdersPageClass *klass)
                                    close_details_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0,
                                        "orders.close-details", NULL);
+  gtk_widget_class_install_action (widget_class, "orders.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (widget_class, "orders.reschedule", NULL, reschedule_action);
+  gtk_widget_class_install_action (widget_class, "orders.new", NULL, new_order_action);
+  gtk_widget_class_install_action (widget_class, "orders.resolve", "b", resolve_action);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "orderspage");
@@ -660,6 +908,7 @@ bq_orders_page_init (BqOrdersPage *self)
 
   gtk_search_entry_set_key_capture_widget (self->search_entry, GTK_WIDGET (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.close-details", FALSE);
+  update_order_actions (self);
   update_state (self);
 }
 

@@ -33,6 +33,13 @@ GListModel  *bq_orders_page_get_rows          (BqOrdersPage   *self);
 gboolean     bq_orders_page_select_order      (BqOrdersPage   *self,
                                                const char     *id);
 void         bq_orders_page_focus_search      (BqOrdersPage   *self);
+/* Queues POST /orders/@id/cancel through the client's outbox (what the
+ * detail pane's Cancel Order… does once the user confirms). */
+gboolean     bq_orders_page_cancel_order      (BqOrdersPage   *self,
+                                               const char     *id,
+                                               GError        **error);
+/* What the shown order's queued or refused actions wait for ("" if none). */
+const char  *bq_orders_page_get_action_text   (BqOrdersPage   *self);
 /* A narrow window: the table keeps patient, centre and status; the rest
  * is in the detail pane. */
 void         bq_orders_page_set_compact       (BqOrdersPage   *self,

@@ -588,6 +588,7 @@ bq_production_page_set_client (BqProductionPage *self,
   g_clear_pointer (&self->capacity, bq_plan_free);
   bq_gantt_set_data (self->gantt, NULL);
   bq_gantt_set_planner (self->gantt, NULL);
+  bq_run_detail_set_store (self->run_detail, client != NULL ? bq_client_get_store (client) : NULL);
 
   if (client != NULL)
     {

@@ -32,6 +32,8 @@ struct _BqRunDetail
   AdwActionRow         *dispatch_row;
   AdwPreferencesGroup  *qc_group;
   AdwActionRow         *qc_empty_row;
+  AdwPreferencesGroup  *slots_group;
+  AdwActionRow         *slots_empty_row;
   AdwActionRow         *id_row;
   AdwActionRow         *revision_row;
 
@@ -39,6 +41,8 @@ struct _BqRunDetail
   char                 *run_id;
   BqActivityUnit        unit;
   GPtrArray            *qc_rows;
+  GPtrArray            *slot_rows;
+  BqStore              *store;
 };
 
 G_DEFINE_FINAL_TYPE (BqRunDetail, bq_run_detail, GTK_TYPE_WIDGET)
@@ -186,6 +190,131 @@ clear_qc_rows (BqRunDetail *self)
 }
 
 static void
+clear_slot_rows (BqRunDetail *self)
+{
+  if (self->slot_rows == NULL)
+    return;
+  for (guint i = 0; i < self->slot_rows->len; i++)
+    adw_preferences_group_remove (self->slots_group, g_ptr_array_index (self->slot_rows, i));
+  g_ptr_array_set_size (self->slot_rows, 0);
+}
+
+static GtkWidget *
+status_pill (const char *text,
+             const char *klass)
+{
+  GtkWidget *pill = gtk_label_new (text);
+
+  gtk_widget_add_css_class (pill, "order-status");
+  gtk_widget_add_css_class (pill, klass);
+  gtk_widget_set_valign (pill, GTK_ALIGN_CENTER);
+  return pill;
+}
+
+/* The run's slots from the cache, each with the orders holding it. */
+static void
+fill_slots (BqRunDetail *self,
+            const BqRun *run,
+            GTimeZone   *zone)
+{
+  g_autoptr(BqQuery) query = NULL;
+  g_autoptr(GPtrArray) slots = NULL;
+  g_autoptr(GError) error = NULL;
+
+  clear_slot_rows (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->slots_group), self->store != NULL);
+  if (self->store == NULL)
+    return;
+  query = bq_query_new (&bq_slot_type);
+  bq_query_where_equals (query, "run_id", bq_entity_get_id (run));
+  bq_query_order_by (query, "delivery_date", FALSE);
+  slots = bq_store_query (self->store, query, &error);
+  if (slots == NULL)
+    {
+      g_debug ("run slots: %s", error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->slots_empty_row), TRUE);
+      return;
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->slots_empty_row), slots->len == 0);
+  for (guint i = 0; i < slots->len; i++)
+    {
+      const BqSlot *slot = g_ptr_array_index (slots, i);
+      g_autoptr(BqQuery) order_query = bq_query_new (&bq_order_type);
+      g_autoptr(GPtrArray) orders = NULL;
+      g_autoptr(GDateTime) day = g_date_time_new_from_unix_utc (slot->delivery_date);
+      g_autofree char *day_text = day != NULL ? g_date_time_format (day, _("%a %-d %b")) : NULL;
+      g_autofree char *where = NULL;
+      g_autofree char *title = NULL;
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row = adw_expander_row_new ();
+      guint n_orders = 0;
+
+      if (slot->centre_id != NULL)
+        {
+          g_autoptr(BqCentre) centre = bq_store_get (self->store, &bq_centre_type,
+                                                     slot->centre_id, NULL);
+
+          where = g_strdup (centre != NULL ? centre->name : slot->centre_id);
+        }
+      else
+        /* Translators: a slot shared by the centres of a region. */
+        where = g_strdup_printf (_("Regional pool %s"), slot->region != NULL ? slot->region : "");
+      title = g_strdup_printf ("%s · %s", day_text != NULL ? day_text : "", where);
+      /* Translators: a slot's doses: "3 claimed · 1 held · 8 capacity". */
+      subtitle = g_strdup_printf (_("%" G_GINT64_FORMAT " claimed · %" G_GINT64_FORMAT
+                                    " held · %" G_GINT64_FORMAT " capacity"),
+                                  slot->claimed, slot->held, slot->capacity);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+      adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), subtitle);
+      gtk_widget_set_tooltip_text (row, bq_entity_get_id (slot));
+
+      bq_query_where_equals (order_query, "slot_id", bq_entity_get_id (slot));
+      bq_query_order_by (order_query, "admin_start", FALSE);
+      orders = bq_store_query (self->store, order_query, NULL);
+      for (guint j = 0; orders != NULL && j < orders->len; j++)
+        {
+          const BqOrder *order = g_ptr_array_index (orders, j);
+          g_autoptr(BqCentre) centre = NULL;
+          g_autofree char *when = NULL;
+          g_autofree char *order_subtitle = NULL;
+          GtkWidget *order_row = adw_action_row_new ();
+
+          if (order->centre_id != NULL)
+            centre = bq_store_get (self->store, &bq_centre_type, order->centre_id, NULL);
+          when = bq_format_window (order->admin_start, order->admin_end, zone);
+          order_subtitle = g_strdup_printf ("%s\n%s", centre != NULL ? centre->name
+                                                       : order->centre_id, when);
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (order_row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (order_row), order->patient_ref);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (order_row), order_subtitle);
+          adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (order_row), 0);
+          gtk_widget_add_css_class (order_row, "property-row");
+          adw_action_row_add_suffix (ADW_ACTION_ROW (order_row),
+                                     status_pill (bq_format_order_status (order->status),
+                                                  bq_format_order_status_class (order->status)));
+          adw_expander_row_add_row (ADW_EXPANDER_ROW (row), order_row);
+          n_orders++;
+        }
+      {
+        g_autofree char *count = g_strdup_printf (ngettext ("%u order", "%u orders", n_orders),
+                                                  n_orders);
+        GtkWidget *label = gtk_label_new (count);
+
+        gtk_widget_add_css_class (label, "dim-label");
+        gtk_widget_add_css_class (label, "numeric");
+        gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
+        adw_expander_row_add_action (ADW_EXPANDER_ROW (row), label);
+      }
+      adw_expander_row_set_enable_expansion (ADW_EXPANDER_ROW (row), n_orders > 0);
+      adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), n_orders > 0);
+      g_object_set_data (G_OBJECT (row), "bq-n-orders", GUINT_TO_POINTER (n_orders));
+      adw_preferences_group_add (self->slots_group, row);
+      g_ptr_array_add (self->slot_rows, row);
+    }
+}
+
+static void
 fill (BqRunDetail *self)
 {
   const BqGanttBar *bar = self->data != NULL ? bq_gantt_data_lookup_bar (self->data, self->run_id) : NULL;
@@ -198,6 +327,7 @@ fill (BqRunDetail *self)
   clear_qc_rows (self);
   if (bar == NULL)
     {
+      clear_slot_rows (self);
       bq_decay_plot_clear (self->decay_plot);
       return;
     }
@@ -274,6 +404,8 @@ fill (BqRunDetail *self)
       g_ptr_array_add (self->qc_rows, row);
     }
 
+  fill_slots (self, run, zone);
+
   set_value (self->id_row, run->base.id);
   text = g_strdup_printf ("%" G_GINT64_FORMAT, run->base.revision);
   set_value (self->revision_row, text);
@@ -292,6 +424,8 @@ bq_run_detail_dispose (GObject *object)
 
   g_clear_pointer (&self->data, bq_gantt_data_unref);
   g_clear_pointer (&self->qc_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->slot_rows, g_ptr_array_unref);
+  g_clear_object (&self->store);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), BQ_TYPE_RUN_DETAIL);
   /* The scrolled window at the top has no id, so the template leaves it. */
@@ -338,6 +472,8 @@ bq_run_detail_class_init (BqRunDetailClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BqRunDetail, dispatch_row);
   gtk_widget_class_bind_template_child (widget_class, BqRunDetail, qc_group);
   gtk_widget_class_bind_template_child (widget_class, BqRunDetail, qc_empty_row);
+  gtk_widget_class_bind_template_child (widget_class, BqRunDetail, slots_group);
+  gtk_widget_class_bind_template_child (widget_class, BqRunDetail, slots_empty_row);
   gtk_widget_class_bind_template_child (widget_class, BqRunDetail, id_row);
   gtk_widget_class_bind_template_child (widget_class, BqRunDetail, revision_row);
 
@@ -350,6 +486,7 @@ bq_run_detail_init (BqRunDetail *self)
 {
   self->unit = BQ_ACTIVITY_UNIT_AUTO;
   self->qc_rows = g_ptr_array_new ();
+  self->slot_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
 
   g_object_bind_property (self->log_button, "active", self->decay_plot, "log-scale",
@@ -408,4 +545,34 @@ bq_run_detail_get_decay_plot (BqRunDetail *self)
 {
   g_return_val_if_fail (BQ_IS_RUN_DETAIL (self), NULL);
   return self->decay_plot;
+}
+
+void
+bq_run_detail_set_store (BqRunDetail *self,
+                         BqStore     *store)
+{
+  g_return_if_fail (BQ_IS_RUN_DETAIL (self));
+  g_return_if_fail (store == NULL || BQ_IS_STORE (store));
+
+  if (g_set_object (&self->store, store))
+    fill (self);
+}
+
+guint
+bq_run_detail_get_n_slots (BqRunDetail *self)
+{
+  g_return_val_if_fail (BQ_IS_RUN_DETAIL (self), 0);
+  return self->slot_rows->len;
+}
+
+guint
+bq_run_detail_get_n_slot_orders (BqRunDetail *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (BQ_IS_RUN_DETAIL (self), 0);
+  for (guint i = 0; i < self->slot_rows->len; i++)
+    n += GPOINTER_TO_UINT (g_object_get_data (g_ptr_array_index (self->slot_rows, i),
+                                              "bq-n-orders"));
+  return n;
 }

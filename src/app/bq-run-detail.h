@@ -25,6 +25,13 @@ const char  *bq_run_detail_get_run_id     (BqRunDetail    *self);
 void         bq_run_detail_set_unit       (BqRunDetail    *self,
                                            BqActivityUnit  unit);
 BqDecayPlot *bq_run_detail_get_decay_plot (BqRunDetail    *self);
+/* The cache the Slots group reads the run's slots and their orders from
+ * (NULL: no Slots group). */
+void         bq_run_detail_set_store      (BqRunDetail    *self,
+                                           BqStore        *store);
+/* Slots listed, and orders listed under them. */
+guint        bq_run_detail_get_n_slots       (BqRunDetail *self);
+guint        bq_run_detail_get_n_slot_orders (BqRunDetail *self);
 
 /* Fills @plot with the decay of @run of @product from EOS to the end of
  * shelf life: EOS, calibration, QC and dispatch marked, the nominal dose

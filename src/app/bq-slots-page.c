@@ -32,6 +32,7 @@ struct _BqSlotsPage
   GtkButton       *next_button;
   GtkLabel        *range_label;
   GtkGrid         *calendar_grid;
+  AdwPreferencesGroup *booking_group;
   AdwActionRow    *product_row;
   AdwEntryRow     *patient_row;
   AdwEntryRow     *activity_row;
@@ -58,6 +59,7 @@ struct _BqSlotsPage
   char            *order_id;      /* the booking made here */
   char            *order_patient; /* …for whom, to follow it to its server id */
   char            *status_text;
+  char            *reschedule_id; /* reschedule mode: the order moved */
   guint            reload_id;
 };
 
@@ -360,12 +362,22 @@ reload_pending (BqSlotsPage *self)
       g_autofree char *alternatives = NULL;
       GtkWidget *row;
 
-      if (entry->path == NULL || !g_str_has_suffix (entry->path, "/claim"))
+      if (entry->path == NULL ||
+          !(g_str_has_suffix (entry->path, "/claim") ||
+            g_str_has_suffix (entry->path, "/reschedule") ||
+            g_str_has_suffix (entry->path, "/cancel")))
         continue;
       order = bq_store_get (bq_client_get_store (self->client), &bq_order_type,
                             entry->entity_id, NULL);
-      title = g_strdup_printf (_("Booking for %s"),
-                               order != NULL ? order->patient_ref : entry->entity_id);
+      if (g_str_has_suffix (entry->path, "/reschedule"))
+        title = g_strdup_printf (_("Rescheduling %s"),
+                                 order != NULL ? order->patient_ref : entry->entity_id);
+      else if (g_str_has_suffix (entry->path, "/cancel"))
+        title = g_strdup_printf (_("Cancelling %s"),
+                                 order != NULL ? order->patient_ref : entry->entity_id);
+      else
+        title = g_strdup_printf (_("Booking for %s"),
+                                 order != NULL ? order->patient_ref : entry->entity_id);
       row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       if (entry->state == BQ_OUTBOX_PENDING)
@@ -931,6 +943,46 @@ bq_slots_page_book (BqSlotsPage  *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  if (self->reschedule_id != NULL)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree char *start = bq_units_format_time (request.admin_start);
+      g_autofree char *end = bq_units_format_time (request.admin_end);
+
+      /* The order moves to the chosen slot (and window); the old slot
+       * gets its dose back, on the server, atomically. */
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "slot_id");
+      json_builder_add_string_value (builder, json_object_get_string_member (option, "slot_id"));
+      json_builder_set_member_name (builder, "admin_start");
+      json_builder_add_string_value (builder, start);
+      json_builder_set_member_name (builder, "admin_end");
+      json_builder_add_string_value (builder, end);
+      json_builder_end_object (builder);
+      node = json_builder_get_root (builder);
+      body = json_to_string (node, FALSE);
+      escaped = g_uri_escape_string (self->reschedule_id, NULL, FALSE);
+      path = g_strdup_printf ("/api/v1/orders/%s/reschedule", escaped);
+      if (!bq_client_queue_action (self->client, "POST", path, body, &bq_order_type,
+                                   self->reschedule_id, NULL, NULL, &local_error))
+        {
+          set_message (self, local_error->message);
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          request_clear (&request);
+          return FALSE;
+        }
+      g_free (self->order_id);
+      self->order_id = g_strdup (self->reschedule_id);
+      g_free (self->order_patient);
+      self->order_patient = g_strdup (request.patient_ref);
+      request_clear (&request);
+      set_message (self, NULL);
+      reload_pending (self);
+      update_booking_status (self);
+      update_actions (self);
+      return TRUE;
+    }
   body = request_json (self, &request, TRUE);
   escaped = g_uri_escape_string (json_object_get_string_member (option, "slot_id"), NULL, FALSE);
   path = g_strdup_printf ("/api/v1/slots/%s/claim", escaped);
@@ -1083,6 +1135,7 @@ bq_slots_page_dispose (GObject *object)
   g_clear_pointer (&self->order_id, g_free);
   g_clear_pointer (&self->order_patient, g_free);
   g_clear_pointer (&self->status_text, g_free);
+  g_clear_pointer (&self->reschedule_id, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), BQ_TYPE_SLOTS_PAGE);
 
   G_OBJECT_CLASS (bq_slots_page_parent_class)->dispose (object);
@@ -1107,6 +1160,7 @@ bq_slots_page_class_init (BqSlotsPageClass *klass)
   CHILD (next_button);
   CHILD (range_label);
   CHILD (calendar_grid);
+  CHILD (booking_group);
   CHILD (product_row);
   CHILD (patient_row);
   CHILD (activity_row);
@@ -1263,6 +1317,9 @@ bq_slots_page_new_booking (BqSlotsPage *self)
   g_return_if_fail (BQ_IS_SLOTS_PAGE (self));
 
   gtk_editable_set_text (GTK_EDITABLE (self->patient_row), "");
+  gtk_editable_set_editable (GTK_EDITABLE (self->patient_row), TRUE);
+  adw_preferences_group_set_title (self->booking_group, _("Booking"));
+  g_clear_pointer (&self->reschedule_id, g_free);
   g_clear_pointer (&self->order_id, g_free);
   g_clear_pointer (&self->order_patient, g_free);
   clear_options (self);
@@ -1362,4 +1419,45 @@ bq_slots_page_get_status_text (BqSlotsPage *self)
 {
   g_return_val_if_fail (BQ_IS_SLOTS_PAGE (self), NULL);
   return self->status_text != NULL ? self->status_text : "";
+}
+
+gboolean
+bq_slots_page_reschedule_order (BqSlotsPage *self,
+                                const char  *order_id)
+{
+  g_autoptr(BqOrder) order = NULL;
+  g_autofree char *activity = NULL;
+  g_autofree char *title = NULL;
+
+  g_return_val_if_fail (BQ_IS_SLOTS_PAGE (self), FALSE);
+  g_return_val_if_fail (order_id != NULL, FALSE);
+
+  if (self->client == NULL ||
+      (order = bq_store_get (bq_client_get_store (self->client), &bq_order_type, order_id,
+                             NULL)) == NULL)
+    return FALSE;
+  bq_slots_page_new_booking (self);
+  self->reschedule_id = g_strdup (order_id);
+  bq_slots_page_set_centre (self, order->centre_id);
+  /* The week of the current administration, where the alternatives are. */
+  bq_slots_page_set_week (self, order->admin_start -
+                                ((order->admin_start / DAY + 3) % 7) * DAY);
+  activity = bq_units_format_activity (order->prescribed_activity_bq, BQ_ACTIVITY_UNIT_AUTO);
+  bq_slots_page_set_request (self, order->patient_ref, activity, order->admin_start,
+                             MAX (order->admin_end - order->admin_start, 3600));
+  /* The patient stays; the slot and the window may change. */
+  gtk_editable_set_editable (GTK_EDITABLE (self->patient_row), FALSE);
+  /* Translators: the booking pane's title while moving an order. */
+  title = g_strdup_printf (_("Reschedule %s"), order->patient_ref);
+  adw_preferences_group_set_title (self->booking_group, title);
+  set_status (self, _("Pick the new slot, then Book: the old slot gets its dose back"));
+  bq_slots_page_find (self, NULL);
+  return TRUE;
+}
+
+const char *
+bq_slots_page_get_reschedule_id (BqSlotsPage *self)
+{
+  g_return_val_if_fail (BQ_IS_SLOTS_PAGE (self), NULL);
+  return self->reschedule_id;
 }

@@ -73,6 +73,13 @@ gboolean     bq_slots_page_book               (BqSlotsPage  *self,
 const char  *bq_slots_page_get_order_id       (BqSlotsPage  *self);
 gboolean     bq_slots_page_confirm            (BqSlotsPage  *self,
                                                GError      **error);
+/* Reschedule mode: the booking pane filled in from order @order_id (its
+ * centre, patient, activity and window) and ranked; Book then queues
+ * POST /orders/ID/reschedule {slot_id} instead of a claim.  A new
+ * booking leaves the mode.  FALSE if the cache has no such order. */
+gboolean     bq_slots_page_reschedule_order   (BqSlotsPage  *self,
+                                               const char   *order_id);
+const char  *bq_slots_page_get_reschedule_id  (BqSlotsPage  *self);
 /* The status line of the booking ("Not yet guaranteed — …", …). */
 const char  *bq_slots_page_get_status_text    (BqSlotsPage  *self);
 

@@ -449,6 +449,13 @@ bq_window_get_orders_page (BqWindow *self)
   return self->orders_page;
 }
 
+BqSlotsPage *
+bq_window_get_slots_page (BqWindow *self)
+{
+  g_return_val_if_fail (BQ_IS_WINDOW (self), NULL);
+  return self->slots_page;
+}
+
 BqSyncIndicator *
 bq_window_get_sync_indicator (BqWindow *self)
 {

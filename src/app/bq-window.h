@@ -12,6 +12,7 @@
 
 #include "bq-application.h"
 #include "bq-orders-page.h"
+#include "bq-slots-page.h"
 #include "bq-sync-indicator.h"
 
 G_BEGIN_DECLS
@@ -33,6 +34,7 @@ void             bq_window_set_page             (BqWindow      *self,
                                                  const char    *name);
 const char      *bq_window_get_page             (BqWindow      *self);
 BqOrdersPage    *bq_window_get_orders_page      (BqWindow      *self);
+BqSlotsPage     *bq_window_get_slots_page       (BqWindow      *self);
 BqSyncIndicator *bq_window_get_sync_indicator   (BqWindow      *self);
 
 G_END_DECLS
