@@ -46,6 +46,8 @@ struct _BqOrdersPage
   AdwActionRow         *slot_row;
   AdwActionRow         *run_row;
   AdwActionRow         *shipment_row;
+  AdwPreferencesGroup  *route_group;
+  GtkListBox           *route_list;
   AdwActionRow         *id_row;
   AdwActionRow         *revision_row;
   BqDecayPlot          *decay_plot;
@@ -465,6 +467,150 @@ update_order_actions (BqOrdersPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "orders.reschedule", open && !pending);
 }
 
+/* ----------------------------------------------------------------- route */
+
+/* A site's, hub's or centre's name and zone. */
+static char *
+place_name (BqStore     *store,
+            const char  *id,
+            GTimeZone  **zone)
+{
+  g_autoptr(BqSite) site = NULL;
+  g_autoptr(BqHub) hub = NULL;
+  g_autoptr(BqCentre) centre = NULL;
+
+  if (id == NULL)
+    {
+      *zone = g_time_zone_new_utc ();
+      return g_strdup ("?");
+    }
+  if ((site = bq_store_get (store, &bq_site_type, id, NULL)) != NULL)
+    {
+      *zone = bq_units_timezone_or_utc (site->timezone);
+      return g_strdup (site->name != NULL ? site->name : id);
+    }
+  if ((hub = bq_store_get (store, &bq_hub_type, id, NULL)) != NULL)
+    {
+      *zone = bq_units_timezone_or_utc (hub->timezone);
+      return g_strdup (hub->name != NULL ? hub->name : id);
+    }
+  if ((centre = bq_store_get (store, &bq_centre_type, id, NULL)) != NULL)
+    {
+      *zone = bq_units_timezone_or_utc (centre->timezone);
+      return g_strdup (centre->name != NULL ? centre->name : id);
+    }
+  *zone = g_time_zone_new_utc ();
+  return g_strdup (id);
+}
+
+static const char *
+lane_label (const BqLane *lane)
+{
+  if (lane->service != NULL && *lane->service != '\0')
+    return lane->service;
+  if (lane->carrier != NULL && *lane->carrier != '\0')
+    return lane->carrier;
+  switch (lane->mode)
+    {
+    case BQ_LANE_FLIGHT:
+      return _("Flight");
+    case BQ_LANE_CHARTER:
+      return _("Charter");
+    case BQ_LANE_HANDOVER:
+      return _("Hand-over");
+    case BQ_LANE_GROUND:
+    default:
+      return _("Courier");
+    }
+}
+
+/* "LH 2301 · Amsterdam → Munich · Tue 20:10 → 21:45 CET", wall-clock
+ * times at the origin and the destination. */
+static char *
+leg_text (BqStore             *store,
+          const BqShipmentLeg *leg)
+{
+  g_autoptr(BqLane) lane = bq_store_get (store, &bq_lane_type, leg->lane_id, NULL);
+  g_autoptr(GTimeZone) from_zone = NULL;
+  g_autoptr(GTimeZone) to_zone = NULL;
+  g_autofree char *from = place_name (store, lane != NULL ? lane->origin_id : NULL, &from_zone);
+  g_autofree char *to = place_name (store, lane != NULL ? lane->destination_id : NULL, &to_zone);
+  g_autofree char *dep_day = bq_units_format_local (from_zone, leg->planned_departure, "%a");
+  g_autofree char *dep = bq_units_format_local (from_zone, leg->planned_departure, "%H:%M");
+  g_autofree char *dep_zone = bq_units_format_local (from_zone, leg->planned_departure, "%Z");
+  g_autofree char *arr_day = bq_units_format_local (to_zone, leg->planned_arrival, "%a");
+  g_autofree char *arr = bq_units_format_local (to_zone, leg->planned_arrival, "%H:%M");
+  g_autofree char *arr_zone = bq_units_format_local (to_zone, leg->planned_arrival, "%Z");
+  g_autofree char *times = NULL;
+
+  if (g_strcmp0 (dep_day, arr_day) == 0 && g_strcmp0 (dep_zone, arr_zone) == 0)
+    times = g_strdup_printf ("%s %s → %s %s", dep_day, dep, arr, arr_zone);
+  else
+    times = g_strdup_printf ("%s %s %s → %s %s %s", dep_day, dep, dep_zone, arr_day, arr,
+                             arr_zone);
+  /* Translators: a shipment leg: service, origin → destination, times. */
+  return g_strdup_printf (_("%s · %s → %s · %s"),
+                          lane != NULL ? lane_label (lane) : leg->lane_id, from, to, times);
+}
+
+static void
+fill_route (BqOrdersPage  *self,
+            const BqOrder *order)
+{
+  g_autoptr(BqQuery) query = NULL;
+  g_autoptr(GPtrArray) legs = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *child;
+  BqStore *store;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->route_list))) != NULL)
+    gtk_list_box_remove (self->route_list, child);
+  if (self->client == NULL || order->shipment_id == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->route_group), FALSE);
+      return;
+    }
+  store = bq_client_get_store (self->client);
+  query = bq_query_new (&bq_shipment_leg_type);
+  bq_query_where_equals (query, "shipment_id", order->shipment_id);
+  bq_query_order_by (query, "seq", FALSE);
+  legs = bq_store_query (store, query, &error);
+  if (legs == NULL)
+    g_debug ("shipment legs: %s", error->message);
+  for (guint i = 0; legs != NULL && i < legs->len; i++)
+    {
+      const BqShipmentLeg *leg = g_ptr_array_index (legs, i);
+      g_autofree char *text = leg_text (store, leg);
+      GtkWidget *row = adw_action_row_new ();
+      const char *mark = NULL;
+      const char *klass = NULL;
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
+      if (leg->status == BQ_LEG_LATE)
+        {
+          mark = _("Late");
+          klass = "warning";
+        }
+      else if (leg->status == BQ_LEG_CANCELLED)
+        {
+          mark = _("Cancelled");
+          klass = "error";
+        }
+      if (mark != NULL)
+        {
+          GtkWidget *label = gtk_label_new (mark);
+
+          gtk_widget_add_css_class (label, klass);
+          gtk_widget_add_css_class (label, "heading");
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+          gtk_widget_add_css_class (row, klass);
+        }
+      gtk_list_box_append (self->route_list, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->route_group), legs != NULL && legs->len > 0);
+}
+
 static void
 fill_details (BqOrdersPage *self)
 {
@@ -522,6 +668,7 @@ fill_details (BqOrdersPage *self)
   set_row_value (self->slot_row, order->slot_id);
   set_row_value (self->run_row, order->run_id);
   set_row_value (self->shipment_row, order->shipment_id);
+  fill_route (self, order);
   set_row_value (self->id_row, order->base.id);
   revision = g_strdup_printf ("%" G_GINT64_FORMAT, order->base.revision);
   set_row_value (self->revision_row, revision);
@@ -851,6 +998,8 @@ bq_orders_page_class_init (BqOrdersPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, slot_row);
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, run_row);
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, shipment_row);
+  gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, route_group);
+  gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, route_list);
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, id_row);
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, revision_row);
   gtk_widget_class_bind_template_child (widget_class, BqOrdersPage, decay_plot);
@@ -992,4 +1141,20 @@ bq_orders_page_set_compact (BqOrdersPage *self,
   gtk_column_view_column_set_visible (self->columns[COLUMN_PRODUCT], !compact);
   gtk_column_view_column_set_visible (self->columns[COLUMN_ACTIVITY], !compact);
   gtk_column_view_column_set_visible (self->columns[COLUMN_WINDOW], !compact);
+}
+
+char **
+bq_orders_page_dup_route (BqOrdersPage *self)
+{
+  GPtrArray *lines = g_ptr_array_new ();
+
+  g_return_val_if_fail (BQ_IS_ORDERS_PAGE (self), NULL);
+  if (gtk_widget_get_visible (GTK_WIDGET (self->route_group)))
+    for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->route_list));
+         row != NULL; row = gtk_widget_get_next_sibling (row))
+      if (ADW_IS_PREFERENCES_ROW (row))
+        g_ptr_array_add (lines,
+                         g_strdup (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row))));
+  g_ptr_array_add (lines, NULL);
+  return (char **) g_ptr_array_free (lines, FALSE);
 }

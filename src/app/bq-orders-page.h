@@ -39,6 +39,9 @@ gboolean     bq_orders_page_cancel_order      (BqOrdersPage   *self,
                                                const char     *id,
                                                GError        **error);
 /* What the shown order's queued or refused actions wait for ("" if none). */
+/* The detail pane's route: one line per leg of the order's shipment, in
+ * order (empty when the order has none).  Free with g_strfreev(). */
+char       **bq_orders_page_dup_route         (BqOrdersPage   *self);
 const char  *bq_orders_page_get_action_text   (BqOrdersPage   *self);
 /* A narrow window: the table keeps patient, centre and status; the rest
  * is in the detail pane. */

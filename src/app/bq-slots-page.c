@@ -32,6 +32,8 @@ struct _BqSlotsPage
   GtkButton       *next_button;
   GtkLabel        *range_label;
   GtkGrid         *calendar_grid;
+  GtkToggleButton *week_toggle;
+  GtkToggleButton *month_toggle;
   AdwPreferencesGroup *booking_group;
   AdwActionRow    *product_row;
   AdwEntryRow     *patient_row;
@@ -52,6 +54,10 @@ struct _BqSlotsPage
   BqProduct       *product;       /* the product booked */
   gint64           now;           /* BQ_TIME_UNSET: the clock */
   gint64           week_from;
+  gboolean         month_view;
+  gint64           month_from;    /* 00:00 UTC of the month's first day */
+  GHashTable      *day_totals;    /* day (gint64*) → remaining (gint64*), the view's */
+  GHashTable      *day_cells;     /* day (gint64*) → GtkWidget, month view */
   guint            n_slots;
   GPtrArray       *options;       /* JsonObject (ref'd), best first */
   gboolean         offline_estimate;
@@ -220,6 +226,145 @@ slot_card (BqSlotsPage        *self,
   return box;
 }
 
+/* What a day totals: the remaining doses of its open, feasible slots. */
+static gboolean
+option_counts (const BqSlotOption *option)
+{
+  return option->reason == BQ_SLOT_OK && option->remaining > 0;
+}
+
+static void
+add_day_total (BqSlotsPage        *self,
+               const BqSlotOption *option)
+{
+  gint64 *total = g_hash_table_lookup (self->day_totals, &option->slot->delivery_date);
+
+  if (total == NULL)
+    {
+      gint64 *key = g_new (gint64, 1);
+
+      *key = option->slot->delivery_date;
+      total = g_new0 (gint64, 1);
+      g_hash_table_insert (self->day_totals, key, total);
+    }
+  if (option_counts (option))
+    *total += option->remaining;
+}
+
+static gint64
+week_of (gint64 day)
+{
+  day -= ((day % DAY) + DAY) % DAY;
+  return day - ((day / DAY + 3) % 7) * DAY;
+}
+
+static void
+set_month_view (BqSlotsPage *self,
+                gboolean     month_view);
+
+static void
+on_day_clicked (GtkButton *button,
+                gpointer   user_data)
+{
+  BqSlotsPage *self = BQ_SLOTS_PAGE (user_data);
+  gint64 day = *(gint64 *) g_object_get_data (G_OBJECT (button), "day");
+
+  self->week_from = week_of (day);
+  set_month_view (self, FALSE);
+}
+
+static void
+reload_month (BqSlotsPage *self)
+{
+  g_autoptr(GPtrArray) slots = NULL;
+  g_autoptr(GError) error = NULL;
+  const BqCentre *centre = selected_centre (self);
+  g_autoptr(GDateTime) first = g_date_time_new_from_unix_utc (self->month_from);
+  g_autoptr(GDateTime) next = g_date_time_add_months (first, 1);
+  g_autofree char *title = g_date_time_format (first, "%B %Y");
+  gint64 month_to = g_date_time_to_unix (next);
+  int offset = g_date_time_get_day_of_week (first) - 1;
+  int n_days = (int) ((month_to - self->month_from) / DAY);
+  gint64 now = page_now (self);
+
+  gtk_label_set_text (self->range_label, title);
+  clear_grid (self->calendar_grid);
+  g_hash_table_remove_all (self->day_totals);
+  g_hash_table_remove_all (self->day_cells);
+  self->n_slots = 0;
+
+  /* Weekday names, Monday first: 2001-01-01 was a Monday. */
+  for (int d = 0; d < 7; d++)
+    {
+      g_autoptr(GDateTime) day = g_date_time_new_utc (2001, 1, 1 + d, 0, 0, 0);
+      g_autofree char *text = g_date_time_format (day, "%a");
+      GtkWidget *label = gtk_label_new (text);
+
+      gtk_widget_add_css_class (label, "heading");
+      gtk_grid_attach (self->calendar_grid, label, d, 0, 1, 1);
+    }
+
+  if (self->engine != NULL && centre != NULL)
+    {
+      slots = bq_slot_engine_calendar (self->engine, bq_entity_get_id (centre),
+                                       self->month_from, month_to, now, &error);
+      if (slots == NULL)
+        g_debug ("slot calendar: %s", error->message);
+    }
+  for (guint i = 0; slots != NULL && i < slots->len; i++)
+    {
+      const BqSlotOption *option = g_ptr_array_index (slots, i);
+
+      if (option->slot->delivery_date < self->month_from ||
+          option->slot->delivery_date >= month_to)
+        continue;
+      add_day_total (self, option);
+      self->n_slots++;
+    }
+
+  for (int d = 0; d < n_days; d++)
+    {
+      gint64 day = self->month_from + (gint64) d * DAY;
+      gint64 *total = g_hash_table_lookup (self->day_totals, &day);
+      GtkWidget *button = gtk_button_new ();
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+      g_autofree char *number = g_strdup_printf ("%d", d + 1);
+      g_autofree char *doses = NULL;
+      GtkWidget *label;
+      gint64 *key = g_new (gint64, 1);
+
+      *key = day;
+      gtk_widget_add_css_class (button, "card");
+      gtk_widget_add_css_class (button, "slot-card");
+      gtk_widget_add_css_class (button, "slot-day");
+      if (total != NULL)
+        gtk_widget_add_css_class (button, *total <= 0 ? "slot-closed"
+                                          : *total <= 2 ? "slot-low" : "slot-open");
+      else
+        gtk_widget_add_css_class (button, "dim-label");
+      label = gtk_label_new (number);
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "heading");
+      if (day <= now && now < day + DAY)
+        gtk_widget_add_css_class (label, "accent");
+      gtk_box_append (GTK_BOX (box), label);
+      if (total != NULL)
+        /* Translators: the doses still free on a day of the month view. */
+        doses = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " dose left",
+                                           "%" G_GINT64_FORMAT " doses left",
+                                           (gulong) MIN (*total, 1000)), *total);
+      label = gtk_label_new (doses != NULL ? doses : "");
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_widget_add_css_class (label, "caption");
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_button_set_child (GTK_BUTTON (button), box);
+      g_object_set_data_full (G_OBJECT (button), "day", g_memdup2 (&day, sizeof day), g_free);
+      g_signal_connect (button, "clicked", G_CALLBACK (on_day_clicked), self);
+      gtk_grid_attach (self->calendar_grid, button, (offset + d) % 7, 1 + (offset + d) / 7, 1, 1);
+      g_hash_table_insert (self->day_cells, key, button);
+    }
+}
+
 static void
 reload_calendar (BqSlotsPage *self)
 {
@@ -235,8 +380,15 @@ reload_calendar (BqSlotsPage *self)
   gint64 now = page_now (self);
   guint rows[7] = { 0, };
 
+  if (self->month_view)
+    {
+      reload_month (self);
+      return;
+    }
   gtk_label_set_text (self->range_label, range);
   clear_grid (self->calendar_grid);
+  g_hash_table_remove_all (self->day_totals);
+  g_hash_table_remove_all (self->day_cells);
   self->n_slots = 0;
 
   for (guint d = 0; d < 7; d++)
@@ -270,6 +422,7 @@ reload_calendar (BqSlotsPage *self)
         continue;
       gtk_grid_attach (self->calendar_grid, slot_card (self, option, now), (int) day,
                        (int) rows[day]++, 1, 1);
+      add_day_total (self, option);
       self->n_slots++;
     }
   if (self->n_slots == 0)
@@ -1098,15 +1251,67 @@ on_centre_selected (BqSlotsPage *self)
 }
 
 static void
+move_month (BqSlotsPage *self,
+            int          months)
+{
+  g_autoptr(GDateTime) first = g_date_time_new_from_unix_utc (self->month_from);
+  g_autoptr(GDateTime) moved = g_date_time_add_months (first, months);
+
+  self->month_from = g_date_time_to_unix (moved);
+  reload_calendar (self);
+}
+
+static void
 on_prev_clicked (BqSlotsPage *self)
 {
-  bq_slots_page_set_week (self, self->week_from - 7 * DAY);
+  if (self->month_view)
+    move_month (self, -1);
+  else
+    bq_slots_page_set_week (self, self->week_from - 7 * DAY);
 }
 
 static void
 on_next_clicked (BqSlotsPage *self)
 {
-  bq_slots_page_set_week (self, self->week_from + 7 * DAY);
+  if (self->month_view)
+    move_month (self, 1);
+  else
+    bq_slots_page_set_week (self, self->week_from + 7 * DAY);
+}
+
+static void
+set_month_view (BqSlotsPage *self,
+                gboolean     month_view)
+{
+  month_view = !!month_view;
+  if (month_view && !self->month_view)
+    {
+      /* The month holding most of the week shown: its Thursday's. */
+      g_autoptr(GDateTime) thursday = g_date_time_new_from_unix_utc (self->week_from + 3 * DAY);
+      g_autoptr(GDateTime) first = g_date_time_new_utc (g_date_time_get_year (thursday),
+                                                        g_date_time_get_month (thursday),
+                                                        1, 0, 0, 0);
+
+      self->month_from = g_date_time_to_unix (first);
+    }
+  self->month_view = month_view;
+  /* Keeps the toggles in step when switched from code; re-entry is a no-op. */
+  gtk_toggle_button_set_active (self->month_toggle, month_view);
+  gtk_toggle_button_set_active (self->week_toggle, !month_view);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->prev_button),
+                               month_view ? _("Previous Month") : _("Previous Week"));
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->next_button),
+                               month_view ? _("Next Month") : _("Next Week"));
+  reload_calendar (self);
+}
+
+static void
+on_view_toggled (BqSlotsPage *self)
+{
+  gboolean month = gtk_toggle_button_get_active (self->month_toggle);
+
+  if (month != self->month_view)
+    set_month_view (self, month);
 }
 
 static void
@@ -1136,6 +1341,8 @@ bq_slots_page_dispose (GObject *object)
   g_clear_pointer (&self->order_patient, g_free);
   g_clear_pointer (&self->status_text, g_free);
   g_clear_pointer (&self->reschedule_id, g_free);
+  g_clear_pointer (&self->day_totals, g_hash_table_unref);
+  g_clear_pointer (&self->day_cells, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), BQ_TYPE_SLOTS_PAGE);
 
   G_OBJECT_CLASS (bq_slots_page_parent_class)->dispose (object);
@@ -1160,6 +1367,8 @@ bq_slots_page_class_init (BqSlotsPageClass *klass)
   CHILD (next_button);
   CHILD (range_label);
   CHILD (calendar_grid);
+  CHILD (week_toggle);
+  CHILD (month_toggle);
   CHILD (booking_group);
   CHILD (product_row);
   CHILD (patient_row);
@@ -1187,6 +1396,8 @@ bq_slots_page_class_init (BqSlotsPageClass *klass)
 static void
 bq_slots_page_init (BqSlotsPage *self)
 {
+  self->day_totals = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->day_cells = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->now = BQ_TIME_UNSET;
@@ -1202,6 +1413,7 @@ bq_slots_page_init (BqSlotsPage *self)
   g_signal_connect_swapped (self->centre_dropdown, "notify::selected",
                             G_CALLBACK (on_centre_selected), self);
   g_signal_connect_swapped (self->prev_button, "clicked", G_CALLBACK (on_prev_clicked), self);
+  g_signal_connect_swapped (self->month_toggle, "toggled", G_CALLBACK (on_view_toggled), self);
   g_signal_connect_swapped (self->next_button, "clicked", G_CALLBACK (on_next_clicked), self);
   g_signal_connect_swapped (self->options_list, "row-activated",
                             G_CALLBACK (on_option_activated), self);
@@ -1276,7 +1488,51 @@ bq_slots_page_set_week (BqSlotsPage *self,
   g_return_if_fail (BQ_IS_SLOTS_PAGE (self));
 
   self->week_from = from - ((from % DAY) + DAY) % DAY;
-  reload_calendar (self);
+  if (self->month_view)
+    set_month_view (self, FALSE);
+  else
+    reload_calendar (self);
+}
+
+void
+bq_slots_page_set_month_view (BqSlotsPage *self,
+                              gboolean     month_view)
+{
+  g_return_if_fail (BQ_IS_SLOTS_PAGE (self));
+  set_month_view (self, month_view);
+}
+
+gboolean
+bq_slots_page_get_month_view (BqSlotsPage *self)
+{
+  g_return_val_if_fail (BQ_IS_SLOTS_PAGE (self), FALSE);
+  return self->month_view;
+}
+
+gint64
+bq_slots_page_get_week (BqSlotsPage *self)
+{
+  g_return_val_if_fail (BQ_IS_SLOTS_PAGE (self), 0);
+  return self->week_from;
+}
+
+gint64
+bq_slots_page_get_day_remaining (BqSlotsPage *self,
+                                 gint64       day)
+{
+  gint64 *total;
+
+  g_return_val_if_fail (BQ_IS_SLOTS_PAGE (self), -1);
+  total = g_hash_table_lookup (self->day_totals, &day);
+  return total != NULL ? *total : -1;
+}
+
+GtkWidget *
+bq_slots_page_get_day_cell (BqSlotsPage *self,
+                            gint64       day)
+{
+  g_return_val_if_fail (BQ_IS_SLOTS_PAGE (self), NULL);
+  return g_hash_table_lookup (self->day_cells, &day);
 }
 
 gboolean

@@ -35,6 +35,19 @@ void         bq_slots_page_set_now            (BqSlotsPage  *self,
 /* Shows the week starting on the day of @from (UTC midnight). */
 void         bq_slots_page_set_week           (BqSlotsPage  *self,
                                                gint64        from);
+/* Week (FALSE) or month view: the month of the week shown.  A day of
+ * the month view, clicked, shows its week. */
+void         bq_slots_page_set_month_view     (BqSlotsPage  *self,
+                                               gboolean      month_view);
+gboolean     bq_slots_page_get_month_view     (BqSlotsPage  *self);
+gint64       bq_slots_page_get_week           (BqSlotsPage  *self);
+/* The remaining doses of the open, feasible slots of @day (00:00 UTC) as
+ * the view shows them; -1: the view shows no slot that day. */
+gint64       bq_slots_page_get_day_remaining  (BqSlotsPage  *self,
+                                               gint64        day);
+/* The month view's button for @day, or NULL. */
+GtkWidget   *bq_slots_page_get_day_cell       (BqSlotsPage  *self,
+                                               gint64        day);
 gboolean     bq_slots_page_set_centre         (BqSlotsPage  *self,
                                                const char   *centre_id);
 const char  *bq_slots_page_get_centre         (BqSlotsPage  *self);

@@ -415,6 +415,51 @@ test_orders_actions (void)
     }
   }
 
+  /* A demo order with a shipment: the detail lists its legs, in order. */
+  {
+    BqStore *store = bq_client_get_store (client);
+    g_autoptr(GPtrArray) cached = bq_store_list (store, &bq_order_type, NULL);
+    const BqOrder *shipped = NULL;
+    guint n_legs = 0;
+
+    for (guint i = 0; shipped == NULL && i < cached->len; i++)
+      {
+        const BqOrder *order = g_ptr_array_index (cached, i);
+        g_autoptr(BqQuery) query = NULL;
+        g_autoptr(GPtrArray) legs = NULL;
+
+        if (order->shipment_id == NULL)
+          continue;
+        query = bq_query_new (&bq_shipment_leg_type);
+        bq_query_where_equals (query, "shipment_id", order->shipment_id);
+        legs = bq_store_query (store, query, NULL);
+        if (legs != NULL && legs->len > 0)
+          {
+            shipped = order;
+            n_legs = legs->len;
+          }
+      }
+    g_assert_nonnull (shipped);
+    {
+      Select select = { orders, shipped->base.id };
+      g_auto(GStrv) route = NULL;
+
+      bq_window_set_page (window, "orders");
+      g_assert_true (run_until (orders_loaded, orders, TIMEOUT_MS));
+      g_assert_true (run_until (order_selectable, &select, TIMEOUT_MS));
+      settle ();
+      route = bq_orders_page_dup_route (orders);
+      g_assert_cmpuint (g_strv_length (route), ==, n_legs);
+      for (guint i = 0; route[i] != NULL; i++)
+        {
+          g_test_message ("leg %u: %s", i, route[i]);
+          g_assert_nonnull (strstr (route[i], " → "));
+          g_assert_nonnull (strstr (route[i], ":"));
+        }
+      save_screenshot (GTK_WIDGET (window), "orders-01b-route");
+    }
+  }
+
   /* Cancel the first from the Orders page, through the dialog. */
   {
     Select select = { orders, first->base.id };

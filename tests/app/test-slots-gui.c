@@ -383,6 +383,39 @@ test_slots_page (void)
   g_assert_true (run_until (page_has_slots, page, TIMEOUT_MS));
   g_test_message ("%u slots in the week", bq_slots_page_get_n_slots (page));
 
+  /* The month view: each day the same remaining doses as in the week,
+   * and a day clicked shows its week. */
+  {
+    gint64 week = bq_slots_page_get_week (page);
+    gint64 totals[7];
+    guint shared = 0;
+    GtkWidget *cell;
+
+    for (guint d = 0; d < 7; d++)
+      totals[d] = bq_slots_page_get_day_remaining (page, week + d * DAY);
+    bq_slots_page_set_month_view (page, TRUE);
+    g_assert_true (bq_slots_page_get_month_view (page));
+    settle ();
+    save_screenshot (GTK_WIDGET (window), "slots-00-month");
+    for (guint d = 0; d < 7; d++)
+      if (bq_slots_page_get_day_cell (page, week + d * DAY) != NULL)
+        {
+          g_assert_cmpint (bq_slots_page_get_day_remaining (page, week + d * DAY), ==,
+                           totals[d]);
+          if (totals[d] >= 0)
+            shared++;
+        }
+    g_assert_cmpuint (shared, >, 0);
+    /* A day of the week after the one shown, clicked: its week. */
+    cell = bq_slots_page_get_day_cell (page, week + 7 * DAY);
+    g_assert_nonnull (cell);
+    g_signal_emit_by_name (cell, "clicked");
+    g_assert_false (bq_slots_page_get_month_view (page));
+    g_assert_cmpint (bq_slots_page_get_week (page), ==, week + 7 * DAY);
+    bq_slots_page_set_week (page, ADMIN - 2 * DAY);
+    g_assert_true (run_until (page_has_slots, page, TIMEOUT_MS));
+  }
+
   /* A name is refused with a clear message. */
   bq_slots_page_set_request (page, "Jane Doe", NULL, ADMIN, 4 * 3600);
   g_assert_false (bq_slots_page_find (page, &error));
