@@ -378,6 +378,11 @@ struct _BqSlotEngine {
   BqRouter   *router;
   gint64      router_from;
   gint64      router_to;
+
+  /* check_serves(): verdict key → Evaluation, each computed from the
+   * reference data and router above and one revision of a run, so it
+   * goes whenever they do. */
+  GHashTable *verdicts;
 };
 
 G_DEFINE_FINAL_TYPE (BqSlotEngine, bq_slot_engine, G_TYPE_OBJECT)
@@ -394,6 +399,8 @@ clear_reference (BqSlotEngine *self)
   g_clear_pointer (&self->slas, g_ptr_array_unref);
   g_clear_pointer (&self->forecasts, g_ptr_array_unref);
   g_clear_object (&self->router);
+  if (self->verdicts != NULL)
+    g_hash_table_remove_all (self->verdicts);
 }
 
 static void
@@ -402,6 +409,7 @@ bq_slot_engine_finalize (GObject *object)
   BqSlotEngine *self = BQ_SLOT_ENGINE (object);
 
   clear_reference (self);
+  g_clear_pointer (&self->verdicts, g_hash_table_unref);
   g_clear_pointer (&self->zones, g_hash_table_unref);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (bq_slot_engine_parent_class)->finalize (object);
@@ -529,6 +537,8 @@ ensure_router (BqSlotEngine  *self,
   if (end - start > ROUTER_MAX_S)
     end = start + ROUTER_MAX_S;
   g_clear_object (&self->router);
+  if (self->verdicts != NULL)
+    g_hash_table_remove_all (self->verdicts);  /* judged with the old one */
   self->router = bq_router_new_from_store (self->store, start, end, error);
   if (self->router == NULL)
     return FALSE;
@@ -1366,10 +1376,11 @@ exec_update (BqSlotEngine  *self,
              GError       **error)
 {
   sqlite3 *db = bq_store_get_db (self->store);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(BqStoreStmt) stmt = NULL;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  /* @sql is one of the fixed statements above: prepared once. */
+  rc = bq_store_prepare_cached (self->store, sql, &stmt);
   if (rc != SQLITE_OK)
     {
       bq_store_set_sqlite_error (db, rc, error, "cannot prepare a slot update");
@@ -1392,23 +1403,25 @@ exec_update (BqSlotEngine  *self,
   return TRUE;
 }
 
-static gint64
-count_orders (BqSlotEngine *self,
-              const char   *slot_id,
-              const char   *status)
+/* Whether @slot_id has an order in @status.  EXISTS, not count(*): a
+ * busy slot has thousands of orders, and the first one found decides. */
+static gboolean
+any_orders (BqSlotEngine *self,
+            const char   *slot_id,
+            const char   *status)
 {
-  sqlite3 *db = bq_store_get_db (self->store);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  gint64 n = 0;
+  g_autoptr(BqStoreStmt) stmt = NULL;
+  gboolean any = FALSE;
 
-  if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM orders WHERE slot_id = ?1 AND status = ?2",
-                          -1, &stmt, NULL) != SQLITE_OK)
-    return 0;
+  if (bq_store_prepare_cached (self->store,
+                               "SELECT EXISTS (SELECT 1 FROM orders "
+                               "WHERE slot_id = ?1 AND status = ?2)", &stmt) != SQLITE_OK)
+    return FALSE;
   sqlite3_bind_text (stmt, 1, slot_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) == SQLITE_ROW)
-    n = sqlite3_column_int64 (stmt, 0);
-  return n;
+    any = sqlite3_column_int (stmt, 0) != 0;
+  return any;
 }
 
 /* Clears an expired hold and sets the summary status; writes the slot
@@ -1439,7 +1452,7 @@ refresh_slot (BqSlotEngine  *self,
         slot->status = BQ_SLOT_HELD;
       else if (slot->claimed == 0)
         slot->status = BQ_SLOT_OPEN;
-      else if (count_orders (self, slot_id, "requested") > 0)
+      else if (any_orders (self, slot_id, "requested"))
         slot->status = BQ_SLOT_CLAIMED;
       else
         slot->status = BQ_SLOT_CONFIRMED;
@@ -1667,6 +1680,50 @@ static const char unclaim_sql[] =
   "UPDATE slots SET claimed = claimed - 1 WHERE id = ?1 AND claimed > 0 "
   "AND ?2 IS ?2 AND ?3 = ?3 AND ?4 = ?4";
 
+#define VERDICTS_MAX 4096
+
+/* evaluate() for a claim, remembered: the same run (at the same
+ * revision), centre, activity and window give the same answer for as
+ * long as the reference data and the router it was judged with stay,
+ * and clear_reference() and ensure_router() forget every verdict when
+ * they go.  Many claims for one slot then route once.  Borrowed. */
+static const Evaluation *
+cached_verdict (BqSlotEngine   *self,
+                const RunCtx   *ctx,
+                const BqCentre *centre,
+                const BqOrder  *order,
+                GError        **error)
+{
+  g_autofree char *key = NULL;
+  Evaluation *e;
+
+  if (self->verdicts == NULL)
+    self->verdicts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            (GDestroyNotify) evaluation_free);
+  /* Everything of the run evaluate() reads is in the key, not only its
+   * revision (a rolled-back write may hand the same number out again);
+   * %a: activities exactly, as evaluate() sees them. */
+  key = g_strdup_printf ("%s\x1f%" G_GINT64_FORMAT "\x1f%s\x1f%s\x1f%" G_GINT64_FORMAT
+                         "\x1f%" G_GINT64_FORMAT "\x1f%a\x1f%s\x1f%a\x1f%" G_GINT64_FORMAT
+                         "\x1f%" G_GINT64_FORMAT,
+                         ctx->run->base.id, ctx->run->base.revision, ctx->product->base.id,
+                         ctx->site->base.id, ctx->dispatch, ctx->run->calibration_time,
+                         ctx->dose_eos_bq, centre->base.id, order->prescribed_activity_bq,
+                         order->admin_start, order->admin_end);
+  e = g_hash_table_lookup (self->verdicts, key);
+  if (e != NULL)
+    return e;
+  e = evaluate (self, ctx, centre, order->prescribed_activity_bq, order->admin_start,
+                order->admin_end, error);
+  if (e == NULL)
+    return NULL;
+  /* evaluate() may have built a new router, which cleared the table. */
+  if (g_hash_table_size (self->verdicts) >= VERDICTS_MAX)
+    g_hash_table_remove_all (self->verdicts);
+  g_hash_table_insert (self->verdicts, g_steal_pointer (&key), e);
+  return e;
+}
+
 /* Whether @slot can serve @order at all, and by route and activity. */
 static gboolean
 check_serves (BqSlotEngine  *self,
@@ -1676,7 +1733,7 @@ check_serves (BqSlotEngine  *self,
               GError       **error)
 {
   const BqCentre *centre = g_hash_table_lookup (self->centres, order->centre_id);
-  g_autoptr(Evaluation) e = NULL;
+  const Evaluation *e = NULL;
 
   if (centre == NULL)
     {
@@ -1704,8 +1761,7 @@ check_serves (BqSlotEngine  *self,
                    slot->base.id, ctx->run->status == BQ_RUN_FAILED ? "failed" : "was cancelled");
       return FALSE;
     }
-  e = evaluate (self, ctx, centre, order->prescribed_activity_bq, order->admin_start,
-                order->admin_end, error);
+  e = cached_verdict (self, ctx, centre, order, error);
   if (e == NULL)
     return FALSE;
   if (e->reason != BQ_SLOT_OK)

@@ -97,6 +97,8 @@ struct _BqStore
   guint         n_types;
   TypeStmts    *type_stmts;    /* indexed like bq_entity_types () */
   sqlite3_stmt *stmts[N_STMTS];
+  /* bq_store_prepare_cached(): SQL text (owned) → statement */
+  GHashTable   *cached;
 };
 
 G_DEFINE_FINAL_TYPE (BqStore, bq_store, G_TYPE_OBJECT)
@@ -177,6 +179,59 @@ prepare_cached (BqStore        *self,
       return NULL;
     }
   return *slot;
+}
+
+static void
+finalize_stmt (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
+
+int
+bq_store_prepare_cached (BqStore       *self,
+                         const char    *sql,
+                         sqlite3_stmt **stmt)
+{
+  sqlite3_stmt *cached;
+  int rc;
+
+  g_return_val_if_fail (BQ_IS_STORE (self), SQLITE_MISUSE);
+  g_return_val_if_fail (sql != NULL && stmt != NULL, SQLITE_MISUSE);
+
+  *stmt = NULL;
+  if (self->cached == NULL)
+    self->cached = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                          finalize_stmt);
+  cached = g_hash_table_lookup (self->cached, sql);
+  if (cached != NULL)
+    {
+      /* Handing it out twice would reset it under its first user. */
+      if (sqlite3_stmt_busy (cached))
+        {
+          g_critical ("cached statement still in use: %s", sql);
+          return SQLITE_MISUSE;
+        }
+      *stmt = cached;
+      return SQLITE_OK;
+    }
+  rc = sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &cached, NULL);
+  if (rc != SQLITE_OK)
+    {
+      sqlite3_finalize (cached);
+      return rc;
+    }
+  g_hash_table_insert (self->cached, g_strdup (sql), cached);
+  *stmt = cached;
+  return SQLITE_OK;
+}
+
+void
+bq_store_stmt_release (sqlite3_stmt *stmt)
+{
+  if (stmt == NULL)
+    return;
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
 }
 
 static void
@@ -553,6 +608,7 @@ bq_store_finalize (GObject *object)
   g_free (self->type_stmts);
   for (guint j = 0; j < N_STMTS; j++)
     g_clear_pointer (&self->stmts[j], sqlite3_finalize);
+  g_clear_pointer (&self->cached, g_hash_table_unref);
 
   /* Closing rolls back an open transaction; every statement is finalized,
    * so the connection really closes and the WAL is checkpointed. */

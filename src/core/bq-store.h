@@ -44,6 +44,19 @@ gint64    bq_store_get_revision      (BqStore            *self);
 /* For tables the server keeps beside the entities (credentials, sessions,
  * audit).  Use it from the thread that owns the store. */
 sqlite3  *bq_store_get_db            (BqStore            *self);
+/* A statement for @sql on the store's connection, prepared once
+ * (SQLITE_PREPARE_PERSISTENT) and kept until the store is finalized, so
+ * hot paths do not parse the same SQL on every call.  @sql is the cache
+ * key: pass fixed text, never text built per call.  The statement is
+ * borrowed: give it back with bq_store_stmt_release() (or hold it in a
+ * g_autoptr(BqStoreStmt)), which resets it and clears its bindings.
+ * Returns the SQLite result code like sqlite3_prepare_v2(); SQLITE_MISUSE
+ * when the same text is still in use (a borrowed statement not given
+ * back).  Use it from the thread that owns the store. */
+int       bq_store_prepare_cached    (BqStore            *self,
+                                      const char         *sql,
+                                      sqlite3_stmt      **stmt);
+void      bq_store_stmt_release      (sqlite3_stmt       *stmt);
 
 /* Transactions nest (savepoints inside).  Everything between begin and
  * commit is applied atomically; rollback undoes it all. */
@@ -137,6 +150,11 @@ GPtrArray *bq_store_list             (BqStore            *self,
                                       GError            **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BqQuery, bq_query_free)
+
+/* A statement from bq_store_prepare_cached(): released, not finalized,
+ * when it goes out of scope. */
+typedef sqlite3_stmt BqStoreStmt;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BqStoreStmt, bq_store_stmt_release)
 
 /* ----------------------------------------------------------------- changes */
 

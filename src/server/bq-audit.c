@@ -71,6 +71,24 @@ prepare (sqlite3     *db,
   return stmt;
 }
 
+/* As prepare(), from the store's statement cache: give it back with
+ * bq_store_stmt_release() (g_autoptr(BqStoreStmt)). */
+static sqlite3_stmt *
+prepare_cached (BqStore     *store,
+                const char  *sql,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = bq_store_prepare_cached (store, sql, &stmt);
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (bq_store_get_db (store), rc, error, sql);
+      return NULL;
+    }
+  return stmt;
+}
+
 void
 bq_audit_entry_free (BqAuditEntry *entry)
 {
@@ -198,12 +216,13 @@ append_locked (BqStore       *store,
                GError       **error)
 {
   sqlite3 *db = bq_store_get_db (store);
-  g_autoptr(sqlite3_stmt) last = NULL;
-  g_autoptr(sqlite3_stmt) insert = NULL;
+  g_autoptr(BqStoreStmt) last = NULL;
+  g_autoptr(BqStoreStmt) insert = NULL;
   g_autoptr(GString) buffer = g_string_sized_new (1024);
   int rc;
 
-  last = prepare (db, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", error);
+  last = prepare_cached (store, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                         error);
   if (last == NULL)
     return FALSE;
   rc = sqlite3_step (last);
@@ -222,12 +241,13 @@ append_locked (BqStore       *store,
       set_sqlite_error (db, rc, error, "cannot read the end of the audit trail");
       return FALSE;
     }
-  g_clear_pointer (&last, sqlite3_finalize);
+  g_clear_pointer (&last, bq_store_stmt_release);
 
   entry->hash = compute_hash (entry->prev_hash, entry, buffer);
 
-  insert = prepare (db, "INSERT INTO audit_log (" SELECT_COLUMNS ") "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)", error);
+  insert = prepare_cached (store, "INSERT INTO audit_log (" SELECT_COLUMNS ") "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                           error);
   if (insert == NULL)
     return FALSE;
   sqlite3_bind_int64 (insert, 1, entry->seq);

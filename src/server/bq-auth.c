@@ -809,7 +809,7 @@ bq_auth_authenticate (BqAuth      *self,
                       GError     **error)
 {
   sqlite3 *db;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(BqStoreStmt) stmt = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *user_id = NULL;
@@ -828,9 +828,15 @@ bq_auth_authenticate (BqAuth      *self,
 
   db = bq_store_get_db (self->store);
   hash = token_hash (token);
-  stmt = prepare (db, "SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1", error);
-  if (stmt == NULL)
-    return NULL;
+  /* Every authenticated request asks this: prepared once. */
+  rc = bq_store_prepare_cached (self->store,
+                                "SELECT user_id, expires_at FROM sessions WHERE token_hash = ?1",
+                                &stmt);
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (db, rc, error, "cannot look up the session");
+      return NULL;
+    }
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
@@ -845,7 +851,7 @@ bq_auth_authenticate (BqAuth      *self,
     }
   user_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   expires_at = sqlite3_column_int64 (stmt, 1);
-  g_clear_pointer (&stmt, sqlite3_finalize);
+  g_clear_pointer (&stmt, bq_store_stmt_release);
 
   if (expires_at <= now)
     {

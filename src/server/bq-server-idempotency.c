@@ -92,7 +92,7 @@ gboolean
 bq_server_idempotency_check (BqServerRequest *request)
 {
   sqlite3 *db = bq_store_get_db (request->server->store);
-  g_autoptr(BqServerStmt) stmt = NULL;
+  g_autoptr(BqStoreStmt) stmt = NULL;
   g_autofree char *sha256 = NULL;
   const char *key;
   gboolean bad;
@@ -115,11 +115,11 @@ bq_server_idempotency_check (BqServerRequest *request)
     }
 
   sha256 = body_sha256 (request->msg);
-  rc = sqlite3_prepare_v2 (db,
-                           "SELECT method, path, body_sha256, status, response "
-                           "FROM idempotency_keys "
-                           "WHERE user_id = ?1 AND key = ?2 AND created_at > ?3",
-                           -1, &stmt, NULL);
+  rc = bq_store_prepare_cached (request->server->store,
+                                "SELECT method, path, body_sha256, status, response "
+                                "FROM idempotency_keys "
+                                "WHERE user_id = ?1 AND key = ?2 AND created_at > ?3",
+                                &stmt);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_text (stmt, 1, bq_entity_get_id (request->user), -1, SQLITE_STATIC);
@@ -185,8 +185,8 @@ bq_server_idempotency_record (BqServerRequest  *request,
                               GError          **error)
 {
   sqlite3 *db = bq_store_get_db (request->server->store);
-  g_autoptr(BqServerStmt) expire = NULL;
-  g_autoptr(BqServerStmt) insert = NULL;
+  g_autoptr(BqStoreStmt) expire = NULL;
+  g_autoptr(BqStoreStmt) insert = NULL;
   int rc;
 
   g_return_val_if_fail (request != NULL, FALSE);
@@ -195,18 +195,18 @@ bq_server_idempotency_record (BqServerRequest  *request,
     return TRUE;
 
   /* Old keys go as new ones come: the index on created_at keeps it cheap. */
-  rc = sqlite3_prepare_v2 (db, "DELETE FROM idempotency_keys WHERE created_at <= ?1",
-                           -1, &expire, NULL);
+  rc = bq_store_prepare_cached (request->server->store,
+                                "DELETE FROM idempotency_keys WHERE created_at <= ?1", &expire);
   if (rc == SQLITE_OK)
     sqlite3_bind_int64 (expire, 1, request->now - KEY_LIFETIME);
   if (!exec_step (db, expire, rc, "expire idempotency keys", error))
     return FALSE;
 
-  rc = sqlite3_prepare_v2 (db,
-                           "INSERT OR REPLACE INTO idempotency_keys "
-                           "(user_id, key, method, path, body_sha256, status, response, created_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                           -1, &insert, NULL);
+  rc = bq_store_prepare_cached (request->server->store,
+                                "INSERT OR REPLACE INTO idempotency_keys "
+                                "(user_id, key, method, path, body_sha256, status, response, "
+                                "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                &insert);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_text (insert, 1, bq_entity_get_id (request->user), -1, SQLITE_STATIC);

@@ -89,7 +89,9 @@ get_state (BqServer *server)
 }
 
 /* The highest revision among the reference data the engine caches
- * (deletions included): when it moves, the engine reads them again. */
+ * (deletions included): when it moves, the engine reads them again.
+ * Shipment legs count too: the router the engine keeps (and the claim
+ * verdicts judged with it) avoids disrupted ones. */
 static gint64
 reference_key (BqStore *store)
 {
@@ -103,12 +105,14 @@ reference_key (BqStore *store)
     "  UNION ALL SELECT MAX(revision) FROM lanes"
     "  UNION ALL SELECT MAX(revision) FROM slas"
     "  UNION ALL SELECT MAX(revision) FROM forecasts"
+    "  UNION ALL SELECT MAX(revision) FROM shipment_legs"
     "  UNION ALL SELECT MAX(revision) FROM tombstones WHERE kind IN "
-    "    ('site', 'line', 'product', 'centre', 'hub', 'lane', 'sla', 'forecast'))";
-  g_autoptr(BqServerStmt) stmt = NULL;
+    "    ('site', 'line', 'product', 'centre', 'hub', 'lane', 'sla', 'forecast', "
+    "     'shipment_leg'))";
+  g_autoptr(BqStoreStmt) stmt = NULL;
   gint64 key = -2;
 
-  if (sqlite3_prepare_v2 (bq_store_get_db (store), sql, -1, &stmt, NULL) == SQLITE_OK &&
+  if (bq_store_prepare_cached (store, sql, &stmt) == SQLITE_OK &&
       sqlite3_step (stmt) == SQLITE_ROW)
     key = sqlite3_column_int64 (stmt, 0);
   return key;
@@ -195,11 +199,11 @@ changes_remember_where (Changes            *changes,
                         GError            **error)
 {
   sqlite3 *db = bq_store_get_db (store);
-  g_autoptr(BqServerStmt) stmt = NULL;
+  g_autoptr(BqStoreStmt) stmt = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  rc = bq_store_prepare_cached (store, sql, &stmt);
   if (rc == SQLITE_OK)
     {
       if (value != NULL)
@@ -263,11 +267,11 @@ changes_audit (Changes    *changes,
     {
       GHashTable *remembered = tables[t].type == &bq_slot_type ? changes->slots
                                                                : changes->orders;
-      g_autoptr(BqServerStmt) stmt = NULL;
+      g_autoptr(BqStoreStmt) stmt = NULL;
       g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
       int rc;
 
-      rc = sqlite3_prepare_v2 (db, tables[t].sql, -1, &stmt, NULL);
+      rc = bq_store_prepare_cached (store, tables[t].sql, &stmt);
       if (rc == SQLITE_OK)
         {
           sqlite3_bind_int64 (stmt, 1, changes->since);
@@ -335,25 +339,31 @@ expire_holds (BqServer  *server,
 {
   BqStore *store = server->store;
   Changes changes = { 0, };
-  g_autoptr(BqServerStmt) stmt = NULL;
   gboolean any = FALSE;
   gint64 revision;
   int rc;
 
-  rc = sqlite3_prepare_v2 (bq_store_get_db (store),
-                           "SELECT 1 FROM slots WHERE held_by IS NOT NULL "
-                           "AND hold_expires <= ?1 LIMIT 1", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, now);
-      rc = sqlite3_step (stmt);
-      any = rc == SQLITE_ROW;
-    }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    {
-      set_sql_error (bq_store_get_db (store), error, "cannot look for holds");
-      return FALSE;
-    }
+  {
+    g_autoptr(BqStoreStmt) stmt = NULL;
+
+    /* Before every slot request: without INDEXED BY, SQLite scans every
+     * slot for "IS NOT NULL"; with it, it reads only the held ones. */
+    rc = bq_store_prepare_cached (store,
+                                  "SELECT 1 FROM slots INDEXED BY slots_held_by "
+                                  "WHERE held_by IS NOT NULL "
+                                  "AND hold_expires <= ?1 LIMIT 1", &stmt);
+    if (rc == SQLITE_OK)
+      {
+        sqlite3_bind_int64 (stmt, 1, now);
+        rc = sqlite3_step (stmt);
+        any = rc == SQLITE_ROW;
+      }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      {
+        set_sql_error (bq_store_get_db (store), error, "cannot look for holds");
+        return FALSE;
+      }
+  }
   if (!any)
     return TRUE;
 
