@@ -373,6 +373,13 @@ fresh_copy (World              *w,
       g_free (user->username);
       user->username = g_strdup (id);
     }
+  if (type == &bq_order_type)
+    {
+      BqOrder *order = copy;
+
+      /* A new order takes a slot only through a claim. */
+      g_clear_pointer (&order->slot_id, g_free);
+    }
   return copy;
 }
 

@@ -450,6 +450,33 @@ test_claim_confirm_cancel (void)
     g_assert_cmpstr (bq_test_response_error_field (patch), ==, "claimed");
     g_assert_cmpuint (capacity->status, ==, SOUP_STATUS_OK);
   }
+
+  /* Nor is an order's slot: a plain cancel would keep the dose claimed,
+   * a plain move or create could sell it twice. */
+  {
+    g_autofree char *admin = bq_test_server_login (ts, "admin");
+    g_autoptr(BqTestResponse) again = NULL;
+    g_autoptr(BqTestResponse) cancel = NULL;
+    g_autoptr(BqTestResponse) move = NULL;
+    g_autoptr(BqSlot) still = NULL;
+    g_autofree char *path = NULL;
+    const char *second_id;
+
+    again = bq_test_request (ts, "POST", "/api/v1/slots/slot-test-claim/claim", am, body,
+                             "Idempotency-Key", "claim-key-2", NULL);
+    g_assert_cmpuint (again->status, ==, SOUP_STATUS_CREATED);
+    second_id = json_object_get_string_member (bq_test_response_object (again), "id");
+    path = g_strdup_printf ("/api/v1/orders/%s", second_id);
+    cancel = bq_test_request (ts, "PATCH", path, admin, "{\"status\":\"cancelled\"}", NULL);
+    g_assert_cmpuint (cancel->status, ==, SOUP_STATUS_UNPROCESSABLE_ENTITY);
+    g_assert_cmpstr (bq_test_response_error_code (cancel), ==, "read_only");
+    g_assert_cmpstr (bq_test_response_error_field (cancel), ==, "status");
+    move = bq_test_request (ts, "PATCH", path, admin, "{\"slot_id\":null}", NULL);
+    g_assert_cmpuint (move->status, ==, SOUP_STATUS_UNPROCESSABLE_ENTITY);
+    g_assert_cmpstr (bq_test_response_error_field (move), ==, "slot_id");
+    still = get_slot (ts, "slot-test-claim");
+    g_assert_cmpint (still->claimed, ==, 1);
+  }
 }
 
 static void

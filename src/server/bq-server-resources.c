@@ -553,8 +553,8 @@ abort_write (BqServerRequest *request,
   bq_server_reply_gerror (request->msg, error);
 }
 
-/* A slot's bookings change only through the slot endpoints
- * (bq-server-slots.c).  FALSE when answered (the transaction rolled back). */
+/* A slot's bookings, and which slot an order holds, change only through
+ * the booking endpoints (bq-server-slots.c).  FALSE when answered (the transaction rolled back). */
 static gboolean
 check_booking_fields (BqServerRequest *request,
                       gconstpointer    before,
@@ -565,9 +565,14 @@ check_booking_fields (BqServerRequest *request,
 
   if (bq_server_slots_check_generic_update (before, after, &field))
     return TRUE;
-  message = g_strdup_printf ("%s: a slot's bookings change only through "
-                             "/api/v1/slots/{id}/hold and /claim and the order actions",
-                             field);
+  if (BQ_ENTITY (after)->type == &bq_order_type)
+    message = g_strdup_printf ("%s: an order takes, changes or gives back its slot only "
+                               "through /api/v1/slots/{id}/claim and "
+                               "/api/v1/orders/{id}/reschedule or /cancel", field);
+  else
+    message = g_strdup_printf ("%s: a slot's bookings change only through "
+                               "/api/v1/slots/{id}/hold and /claim and the order actions",
+                               field);
   bq_store_rollback (request->server->store);
   bq_server_reply_error (request->msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "read_only", message,
                          field);

@@ -1616,6 +1616,27 @@ bq_server_slots_check_generic_update (gconstpointer   before,
 
   *field = NULL;
   type = BQ_ENTITY (after)->type;
+  if (type == &bq_order_type)
+    {
+      const BqOrder *a = after;
+      const BqOrder *b = before;
+
+      /* An order gets, changes and gives back its slot only through the
+       * engine (claim, reschedule, cancel), which keeps the slot's count
+       * of claimed doses true; a plain write could sell a dose twice or
+       * never give it back. */
+      if (b == NULL)
+        {
+          if (a->slot_id != NULL)
+            *field = "slot_id";
+        }
+      else if (g_strcmp0 (a->slot_id, b->slot_id) != 0)
+        *field = "slot_id";
+      else if (b->slot_id != NULL && a->status != b->status &&
+               a->status == BQ_ORDER_CANCELLED)
+        *field = "status";
+      return *field == NULL;
+    }
   if (type != &bq_slot_type)
     return TRUE;
   if (before == NULL)
