@@ -18,6 +18,7 @@
 
 #include <glib/gstdio.h>
 
+#include "bq-app-test.h"
 #include "bq-application.h"
 #include "bq-account-dialog.h"
 #include "bq-order-list.h"
@@ -30,30 +31,6 @@
 #define SYNC_TIMEOUT_MS (120 * 1000)
 
 /* ---------------------------------------------------------------- helpers */
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main context until @predicate holds; FALSE on timeout. */
-static gboolean
-run_until (Predicate predicate,
-           gpointer  data,
-           guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (50, on_tick, NULL);
-  gboolean ok;
-
-  while (!(ok = predicate (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
 
 static void
 on_after_paint (GdkFrameClock *clock,
@@ -81,7 +58,7 @@ wait_for_frame (GtkWidget *widget)
   g_assert_nonnull (clock);
   handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &painted);
   gtk_widget_queue_draw (widget);
-  g_assert_true (run_until (flag_is_set, &painted, 10000));
+  g_assert_true (bq_app_test_run_until (flag_is_set, &painted, 10000, 50));
   g_signal_handler_disconnect (clock, handler);
 }
 
@@ -107,7 +84,7 @@ save_screenshot (GtkWidget  *widget,
   if (dir == NULL)
     return;
 
-  g_assert_true (run_until (widget_has_size, widget, 10000));
+  g_assert_true (bq_app_test_run_until (widget_has_size, widget, 10000, 50));
   /* A new window has a render node once it has really been drawn, which
    * may take a frame or two after it is mapped. */
   for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
@@ -207,19 +184,6 @@ assert_same_orders (BqWindow   *window,
     }
 }
 
-static void
-on_signed_in (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (bq_application_sign_in_finish (BQ_APPLICATION (source), result, &error));
-  g_assert_no_error (error);
-  *done = TRUE;
-}
-
 static BqApplication *
 application_new (const char *cache_path)
 {
@@ -294,7 +258,7 @@ check_live_update (BqTestServer *server,
   }
   g_assert_cmpuint (response->status, ==, 200);
 
-  g_assert_true (run_until (item_has_activity, &changed, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (item_has_activity, &changed, SYNC_TIMEOUT_MS, 50));
   /* Updated in place: the selection still holds the very same item. */
   g_assert_true (gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (rows)) == (gpointer) item);
 }
@@ -333,10 +297,6 @@ outbox_is (gpointer data)
          bq_client_get_n_pending (outbox->client) == outbox->n_pending &&
          bq_client_get_state (outbox->client) == BQ_CLIENT_STATE_ONLINE;
 }
-
-static void       settle          (void);
-static GtkWidget *find_descendant (GtkWidget *widget,
-                                   GType      type);
 
 /* The planner changes an order that someone else changed first (and
  * that a planner may not change at all): the server refuses it, the
@@ -383,14 +343,14 @@ check_conflict (BqTestServer *server,
 
   bq_client_start (client);
   outbox = (Outbox) { client, 1, 1 };
-  g_assert_true (run_until (outbox_is, &outbox, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (outbox_is, &outbox, SYNC_TIMEOUT_MS, 50));
   g_assert_cmpstr (bq_sync_indicator_get_text (indicator), ==, "1 conflict");
 
   /* The toast's Review button opens the indicator's popover. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.review-conflicts", NULL);
-  popover = find_descendant (GTK_WIDGET (indicator), GTK_TYPE_POPOVER);
+  popover = bq_app_test_find_descendant (GTK_WIDGET (indicator), GTK_TYPE_POPOVER);
   g_assert_nonnull (popover);
-  settle ();
+  bq_app_test_settle (700);
   g_assert_true (gtk_widget_get_visible (popover));
   save_screenshot (popover, "02-conflict");
   g_assert_nonnull (find_button (popover, "_Keep Mine"));
@@ -399,7 +359,7 @@ check_conflict (BqTestServer *server,
   g_signal_emit_by_name (take_theirs, "clicked");
 
   outbox = (Outbox) { client, 0, 0 };
-  g_assert_true (run_until (outbox_is, &outbox, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (outbox_is, &outbox, SYNC_TIMEOUT_MS, 50));
   g_assert_cmpstr (bq_sync_indicator_get_text (indicator), ==, "Online");
   gtk_popover_popdown (GTK_POPOVER (popover));
 
@@ -410,7 +370,7 @@ check_conflict (BqTestServer *server,
   changed.activity = json_object_get_double_member (bq_test_response_object (after),
                                                     "prescribed_activity_bq");
   g_assert_cmpfloat (changed.activity, !=, mine->prescribed_activity_bq);
-  g_assert_true (run_until (item_has_activity, &changed, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (item_has_activity, &changed, SYNC_TIMEOUT_MS, 50));
 }
 
 /* ------------------------------------------------------------ screenshots */
@@ -431,35 +391,6 @@ find_window (BqApplication *app,
   return NULL;
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static void
-settle (void)
-{
-  gint64 until = g_get_monotonic_time () + 700 * 1000;
-  guint tick = g_timeout_add (20, on_tick, NULL);
-
-  /* Transitions (popovers, revealers, the flap) run for a few hundred ms. */
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
-
 /* What the test does not need but a reviewer wants to see: a search, the
  * sync popover, the preferences. */
 static void
@@ -467,8 +398,8 @@ online_screenshots (BqApplication *app,
                     BqWindow      *window)
 {
   BqOrdersPage *page = bq_window_get_orders_page (window);
-  GtkWidget *entry = find_descendant (GTK_WIDGET (page), GTK_TYPE_SEARCH_ENTRY);
-  GtkWidget *button = find_descendant (GTK_WIDGET (bq_window_get_sync_indicator (window)),
+  GtkWidget *entry = bq_app_test_find_descendant (GTK_WIDGET (page), GTK_TYPE_SEARCH_ENTRY);
+  GtkWidget *button = bq_app_test_find_descendant (GTK_WIDGET (bq_window_get_sync_indicator (window)),
                                        GTK_TYPE_MENU_BUTTON);
   GtkWindow *preferences;
 
@@ -476,15 +407,15 @@ online_screenshots (BqApplication *app,
     return;
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "lu-177 requested");
-  settle ();
+  bq_app_test_settle (700);
   save_screenshot (GTK_WIDGET (window), "01-search");
   gtk_editable_set_text (GTK_EDITABLE (entry), "no such order");
-  settle ();
+  bq_app_test_settle (700);
   save_screenshot (GTK_WIDGET (window), "01-search-nothing");
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
 
   gtk_menu_button_popup (GTK_MENU_BUTTON (button));
-  settle ();
+  bq_app_test_settle (700);
   save_screenshot (GTK_WIDGET (gtk_menu_button_get_popover (GTK_MENU_BUTTON (button))),
                    "01-sync-popover");
   gtk_menu_button_popdown (GTK_MENU_BUTTON (button));
@@ -494,7 +425,7 @@ online_screenshots (BqApplication *app,
     GtkShortcutsWindow *shortcuts = gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window));
 
     g_assert_nonnull (shortcuts);
-    settle ();
+    bq_app_test_settle (700);
     save_screenshot (GTK_WIDGET (shortcuts), "01-shortcuts");
     gtk_window_close (GTK_WINDOW (shortcuts));
   }
@@ -512,7 +443,7 @@ online_screenshots (BqApplication *app,
           about = toplevel;
       }
     g_assert_nonnull (about);
-    settle ();
+    bq_app_test_settle (700);
     save_screenshot (GTK_WIDGET (about), "01-about");
     gtk_window_destroy (about);
   }
@@ -520,7 +451,7 @@ online_screenshots (BqApplication *app,
   g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
   preferences = find_window (app, BQ_TYPE_PREFERENCES_WINDOW);
   g_assert_nonnull (preferences);
-  settle ();
+  bq_app_test_settle (700);
   save_screenshot (GTK_WIDGET (preferences), "01-preferences");
   gtk_window_destroy (preferences);
 }
@@ -538,7 +469,7 @@ offline_screenshots (BqApplication *app)
   g_settings_set_int (settings, "window-width", 400);
   g_settings_set_int (settings, "window-height", 760);
   narrow = bq_application_open_window (app);
-  settle ();
+  bq_app_test_settle (700);
   save_screenshot (GTK_WIDGET (narrow), "03-offline-narrow");
   gtk_window_destroy (narrow);
   g_settings_reset (settings, "window-width");
@@ -565,21 +496,21 @@ first_start_screenshots (const char *dir)
   g_settings_reset (settings, "server-url");
   g_settings_reset (settings, "username");
   window = BQ_WINDOW (bq_application_open_window (app));
-  settle ();
+  bq_app_test_settle (700);
   dialog = find_window (app, BQ_TYPE_ACCOUNT_DIALOG);
   g_assert_nonnull (dialog);
   gtk_window_destroy (dialog);
-  settle ();
+  bq_app_test_settle (700);
   save_screenshot (GTK_WIDGET (window), "04-welcome");
 
   bq_window_show_account_dialog (window, NULL, NULL);
   dialog = find_window (app, BQ_TYPE_ACCOUNT_DIALOG);
   bq_account_dialog_set_server_url (BQ_ACCOUNT_DIALOG (dialog), "https://becquerel.example.org");
   bq_account_dialog_set_username (BQ_ACCOUNT_DIALOG (dialog), "planner");
-  settle ();
+  bq_app_test_settle (700);
   save_screenshot (GTK_WIDGET (dialog), "04-sign-in");
   bq_account_dialog_show_error (BQ_ACCOUNT_DIALOG (dialog), error);
-  settle ();
+  bq_app_test_settle (700);
   save_screenshot (GTK_WIDGET (dialog), "04-sign-in-refused");
 
   close_application (app);
@@ -609,13 +540,13 @@ test_online_then_offline (void)
   /* Online: sign in (as the command line would), open a window, sync. */
   app = application_new (cache);
   bq_application_sign_in_async (app, base, "planner", BQ_TEST_PASSWORD, FALSE, NULL,
-                                on_signed_in, &signed_in);
+                                bq_app_test_on_signed_in, &signed_in);
   g_assert_true (bq_test_run_until (&signed_in, SYNC_TIMEOUT_MS));
   window = BQ_WINDOW (bq_application_open_window (app));
   g_assert_cmpstr (bq_window_get_page (window), ==, "orders");
 
   synced = (Synced) { window, g_hash_table_size (ids), BQ_CLIENT_STATE_ONLINE };
-  g_assert_true (run_until (window_shows_orders, &synced, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (window_shows_orders, &synced, SYNC_TIMEOUT_MS, 50));
   assert_same_orders (window, ids);
   text = bq_sync_indicator_get_text (bq_window_get_sync_indicator (window));
   g_assert_cmpstr (text, ==, "Online");
@@ -636,7 +567,7 @@ test_online_then_offline (void)
   app = application_new (cache);
   window = BQ_WINDOW (bq_application_open_window (app));
   synced = (Synced) { window, g_hash_table_size (ids), BQ_CLIENT_STATE_OFFLINE };
-  g_assert_true (run_until (window_shows_orders, &synced, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (window_shows_orders, &synced, SYNC_TIMEOUT_MS, 50));
   assert_same_orders (window, ids);
   g_assert_cmpstr (bq_client_get_base_url (bq_application_get_client (app)), ==, base);
   text = bq_sync_indicator_get_text (bq_window_get_sync_indicator (window));

@@ -25,6 +25,7 @@
 
 #include <glib/gstdio.h>
 
+#include "bq-app-test.h"
 #include "bq-application.h"
 #include "bq-demo.h"
 #include "bq-network-page.h"
@@ -37,40 +38,6 @@
 #define DEMO_NOW (BQ_TEST_DEMO_START + 15 * DAY + 7 * 3600)
 
 /* ---------------------------------------------------------------- helpers */
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-run_until (Predicate predicate,
-           gpointer  data,
-           guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (50, on_tick, NULL);
-  gboolean ok;
-
-  while (!(ok = predicate (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static void
-settle (guint ms)
-{
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-  guint tick = g_timeout_add (20, on_tick, NULL);
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
 
 static gboolean
 widget_has_size (gpointer data)
@@ -103,7 +70,7 @@ wait_for_frame (GtkWidget *widget)
   g_assert_nonnull (clock);
   handler = g_signal_connect (clock, "after-paint", G_CALLBACK (on_after_paint), &painted);
   gtk_widget_queue_draw (widget);
-  g_assert_true (run_until (flag_is_set, &painted, 10000));
+  g_assert_true (bq_app_test_run_until (flag_is_set, &painted, 10000, 50));
   g_signal_handler_disconnect (clock, handler);
 }
 
@@ -118,14 +85,14 @@ render (GtkWidget  *widget,
   GdkTexture *texture;
   int width, height;
 
-  g_assert_true (run_until (widget_has_size, widget, 10000));
+  g_assert_true (bq_app_test_run_until (widget_has_size, widget, 10000, 50));
   for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
     {
       g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
       GtkSnapshot *snapshot = gtk_snapshot_new ();
 
       /* Transitions run a few hundred ms; then the frame with it all. */
-      settle (attempt == 0 ? 400 : 50);
+      bq_app_test_settle (attempt == 0 ? 400 : 50);
       wait_for_frame (widget);
       width = gtk_widget_get_width (widget);
       height = gtk_widget_get_height (widget);
@@ -283,7 +250,7 @@ check_lane_search (BqNetworkPage *page,
   args[0] = rows;
   args[1] = GUINT_TO_POINTER (matching_lanes (data, flight->service));
   g_assert_cmpuint (GPOINTER_TO_UINT (args[1]), <, all);
-  g_assert_true (run_until (lane_rows_are, args, 5000));
+  g_assert_true (bq_app_test_run_until (lane_rows_are, args, 5000, 50));
   for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
     {
       g_autoptr(BqNetworkRow) row = g_list_model_get_item (rows, i);
@@ -295,12 +262,12 @@ check_lane_search (BqNetworkPage *page,
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "no such lane anywhere");
   args[1] = GUINT_TO_POINTER (0);
-  g_assert_true (run_until (lane_rows_are, args, 5000));
+  g_assert_true (bq_app_test_run_until (lane_rows_are, args, 5000, 50));
   render (window, "network-search-nothing");
 
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
   args[1] = GUINT_TO_POINTER (all);
-  g_assert_true (run_until (lane_rows_are, args, 5000));
+  g_assert_true (bq_app_test_run_until (lane_rows_are, args, 5000, 50));
 }
 
 /* A centre clicked on the map lists its routes, each with local times
@@ -370,10 +337,10 @@ check_zoom (BqNetworkPage *page)
   double before = shumate_viewport_get_zoom_level (viewport);
 
   gtk_widget_activate_action (GTK_WIDGET (page), "network.zoom-in", NULL);
-  settle (600);
+  bq_app_test_settle (600);
   g_assert_cmpfloat (shumate_viewport_get_zoom_level (viewport), >, before);
   gtk_widget_activate_action (GTK_WIDGET (page), "network.zoom-fit", NULL);
-  settle (100);
+  bq_app_test_settle (100);
   g_assert_cmpfloat (fabs (shumate_viewport_get_zoom_level (viewport) - before), <, 0.01);
 }
 
@@ -418,7 +385,7 @@ test_offline (void)
   gtk_window_present (GTK_WINDOW (window));
 
   shown = (Shown) { page, bq_client_get_store (client) };
-  g_assert_true (run_until (page_shows_cache, &shown, 20000));
+  g_assert_true (bq_app_test_run_until (page_shows_cache, &shown, 20000, 50));
   g_assert_cmpint (bq_network_data_get_now (bq_network_page_get_data (page)), ==, DEMO_NOW);
 
   /* Shipments under way at the demo's now, the late one marked. */
@@ -447,36 +414,6 @@ test_offline (void)
 
 /* ---------------------------------------------------------------- online */
 
-static void
-on_signed_in (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (bq_application_sign_in_finish (BQ_APPLICATION (source), result, &error));
-  g_assert_no_error (error);
-  *done = TRUE;
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 static gboolean
 client_is_online (gpointer data)
 {
@@ -504,18 +441,18 @@ test_online (void)
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   bq_application_sign_in_async (app, server->base, "logistics", BQ_TEST_PASSWORD, FALSE, NULL,
-                                on_signed_in, &signed_in);
+                                bq_app_test_on_signed_in, &signed_in);
   g_assert_true (bq_test_run_until (&signed_in, SYNC_TIMEOUT_MS));
   window = BQ_WINDOW (bq_application_open_window (app));
   bq_window_set_page (window, "network");
   g_assert_cmpstr (bq_window_get_page (window), ==, "network");
-  page = BQ_NETWORK_PAGE (find_descendant (GTK_WIDGET (window), BQ_TYPE_NETWORK_PAGE));
+  page = BQ_NETWORK_PAGE (bq_app_test_find_descendant (GTK_WIDGET (window), BQ_TYPE_NETWORK_PAGE));
   g_assert_nonnull (page);
   bq_network_page_set_now (page, DEMO_NOW);
 
-  g_assert_true (run_until (client_is_online, app, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (client_is_online, app, SYNC_TIMEOUT_MS, 50));
   shown = (Shown) { page, bq_client_get_store (bq_application_get_client (app)) };
-  g_assert_true (run_until (page_shows_cache, &shown, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (page_shows_cache, &shown, SYNC_TIMEOUT_MS, 50));
   g_assert_cmpuint (bq_network_data_get_n_places (bq_network_page_get_data (page)), ==,
                     store_count (shown.store, &bq_site_type) +
                     store_count (shown.store, &bq_hub_type) +
@@ -658,7 +595,7 @@ test_tile_cache (void)
       again = bq_tile_source_new (template, cache_dir);
       cached = get_tile (again, 4, 2, 3, &error);
       if (cached == NULL)
-        settle (100);
+        bq_app_test_settle (100);
     }
   g_assert_no_error (error);
   g_assert_nonnull (cached);

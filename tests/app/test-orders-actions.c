@@ -19,6 +19,7 @@
 
 #include <glib/gstdio.h>
 
+#include "bq-app-test.h"
 #include "bq-application.h"
 #include "bq-gantt.h"
 #include "bq-production-page.h"
@@ -31,150 +32,6 @@
 #define DAY 86400
 #define NOW        G_GINT64_CONSTANT (1795507200)   /* 2026-11-24T08:00:00Z */
 #define ADMIN      G_GINT64_CONSTANT (1796198400)   /* 2026-12-02T08:00Z */
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-run_until (Predicate predicate,
-           gpointer  data,
-           guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (20, on_tick, NULL);
-  gboolean ok;
-
-  while (!(ok = predicate (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static void
-settle (void)
-{
-  gint64 until = g_get_monotonic_time () + 500 * 1000;
-  guint tick = g_timeout_add (20, on_tick, NULL);
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("BQ_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width = 0, height = 0;
-
-  if (dir == NULL)
-    return;
-  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
-    {
-      settle ();
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      g_clear_object (&paintable);
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_mkdir_with_parents (dir, 0755);
-  path = g_strdup_printf ("%s/%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-static void
-on_signed_in (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (bq_application_sign_in_finish (BQ_APPLICATION (source), result, &error));
-  g_assert_no_error (error);
-  *done = TRUE;
-}
-
-
-static gboolean
-page_idle (gpointer data)
-{
-  return !bq_slots_page_is_busy (data);
-}
-
-static gboolean
-outbox_empty (gpointer data)
-{
-  return bq_client_get_n_pending (data) == 0;
-}
-
-
-static gboolean
-cache_has_slots (gpointer data)
-{
-  return bq_store_count (bq_client_get_store (data), &bq_slot_type, NULL) > 0 &&
-         bq_client_get_state (data) == BQ_CLIENT_STATE_ONLINE;
-}
-
-
-typedef struct {
-  BqStore    *store;
-  const char *patient_ref;
-  BqOrderStatus status;
-} OnServer;
-
-static gboolean
-server_has_order (gpointer data)
-{
-  OnServer *on = data;
-  g_autoptr(GPtrArray) orders = bq_store_list (on->store, &bq_order_type, NULL);
-
-  for (guint i = 0; orders != NULL && i < orders->len; i++)
-    {
-      BqOrder *order = g_ptr_array_index (orders, i);
-
-      if (g_strcmp0 (order->patient_ref, on->patient_ref) == 0 && order->status == on->status &&
-          order->slot_id != NULL)
-        return TRUE;
-    }
-  return FALSE;
-}
-
 
 
 static gboolean
@@ -239,7 +96,7 @@ slot_has_claimed (gpointer data)
 static gboolean
 order_cancelled (gpointer data)
 {
-  OnServer *on = data;
+  BqAppTestOnServer *on = data;
   g_autoptr(BqOrder) order = server_order (on->store, on->patient_ref);
 
   return order != NULL && order->status == BQ_ORDER_CANCELLED;
@@ -303,19 +160,19 @@ book (BqSlotsPage *page,
       const char  *patient_ref)
 {
   g_autoptr(GError) error = NULL;
-  OnServer on = { server_store, patient_ref, BQ_ORDER_REQUESTED };
+  BqAppTestOnServer on = { server_store, patient_ref, BQ_ORDER_REQUESTED };
 
   bq_slots_page_new_booking (page);
   bq_slots_page_set_request (page, patient_ref, "7.4 GBq", ADMIN, 4 * 3600);
   g_assert_true (bq_slots_page_find (page, &error));
   g_assert_no_error (error);
-  g_assert_true (run_until (page_idle, page, TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (bq_app_test_page_idle, page, TIMEOUT_MS, 20));
   g_assert_cmpuint (bq_slots_page_get_n_options (page), >, 0);
   bq_slots_page_select_option (page, 0);
   g_assert_true (bq_slots_page_book (page, &error));
   g_assert_no_error (error);
-  g_assert_true (run_until (server_has_order, &on, TIMEOUT_MS));
-  g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (bq_app_test_server_has_order, &on, TIMEOUT_MS, 20));
+  g_assert_true (bq_app_test_run_until (bq_app_test_outbox_empty, client, TIMEOUT_MS, 20));
 }
 
 /* ------------------------------------------------------------------ test */
@@ -344,7 +201,7 @@ test_orders_actions (void)
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   bq_application_sign_in_async (app, server->base, "am-europe", BQ_TEST_PASSWORD, FALSE, NULL,
-                                on_signed_in, &signed_in);
+                                bq_app_test_on_signed_in, &signed_in);
   g_assert_true (bq_test_run_until (&signed_in, TIMEOUT_MS));
   client = bq_application_get_client (app);
   window = BQ_WINDOW (bq_application_open_window (app));
@@ -355,8 +212,8 @@ test_orders_actions (void)
   bq_window_set_page (window, "slots");
   slots = bq_window_get_slots_page (window);
   orders = bq_window_get_orders_page (window);
-  g_assert_true (run_until (cache_has_slots, client, TIMEOUT_MS));
-  settle ();
+  g_assert_true (bq_app_test_run_until (bq_app_test_cache_has_slots, client, TIMEOUT_MS, 20));
+  bq_app_test_settle (500);
 
   /* Two doses booked for one of the AM's centres. */
   bq_slots_page_set_now (slots, NOW);
@@ -385,15 +242,15 @@ test_orders_actions (void)
     RunShown shown;
 
     bq_window_set_page (window, "production");
-    production = BQ_PRODUCTION_PAGE (find_descendant (GTK_WIDGET (window),
+    production = BQ_PRODUCTION_PAGE (bq_app_test_find_descendant (GTK_WIDGET (window),
                                                       BQ_TYPE_PRODUCTION_PAGE));
     g_assert_nonnull (production);
     shown = (RunShown) { production, first->run_id };
     bq_production_page_reload (production);
-    g_assert_true (run_until (run_loaded, &shown, TIMEOUT_MS));
+    g_assert_true (bq_app_test_run_until (run_loaded, &shown, TIMEOUT_MS, 20));
     g_assert_true (bq_gantt_select_run (bq_production_page_get_gantt (production),
                                         first->run_id));
-    settle ();
+    bq_app_test_settle (500);
     g_test_message ("run %s: %u slots, %u orders on them", first->run_id,
                     bq_run_detail_get_n_slots (bq_production_page_get_run_detail (production)),
                     bq_run_detail_get_n_slot_orders (bq_production_page_get_run_detail (production)));
@@ -404,14 +261,14 @@ test_orders_actions (void)
     {
       /* Scroll the detail to its Slots group for the picture. */
       GtkWidget *detail = GTK_WIDGET (bq_production_page_get_run_detail (production));
-      GtkWidget *scrolled = find_descendant (detail, GTK_TYPE_SCROLLED_WINDOW);
+      GtkWidget *scrolled = bq_app_test_find_descendant (detail, GTK_TYPE_SCROLLED_WINDOW);
       GtkAdjustment *adjustment;
 
       g_assert_nonnull (scrolled);
       adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
-      settle ();
+      bq_app_test_settle (500);
       gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) * 0.55);
-      save_screenshot (detail, "orders-01-run-slots");
+      bq_app_test_save_screenshot (detail, "orders-01-run-slots", 500);
     }
   }
 
@@ -445,9 +302,9 @@ test_orders_actions (void)
       g_auto(GStrv) route = NULL;
 
       bq_window_set_page (window, "orders");
-      g_assert_true (run_until (orders_loaded, orders, TIMEOUT_MS));
-      g_assert_true (run_until (order_selectable, &select, TIMEOUT_MS));
-      settle ();
+      g_assert_true (bq_app_test_run_until (orders_loaded, orders, TIMEOUT_MS, 20));
+      g_assert_true (bq_app_test_run_until (order_selectable, &select, TIMEOUT_MS, 20));
+      bq_app_test_settle (500);
       route = bq_orders_page_dup_route (orders);
       g_assert_cmpuint (g_strv_length (route), ==, n_legs);
       for (guint i = 0; route[i] != NULL; i++)
@@ -456,31 +313,31 @@ test_orders_actions (void)
           g_assert_nonnull (strstr (route[i], " → "));
           g_assert_nonnull (strstr (route[i], ":"));
         }
-      save_screenshot (GTK_WIDGET (window), "orders-01b-route");
+      bq_app_test_save_screenshot (GTK_WIDGET (window), "orders-01b-route", 500);
     }
   }
 
   /* Cancel the first from the Orders page, through the dialog. */
   {
     Select select = { orders, first->base.id };
-    OnServer on = { server->store, "PT-ORD-1", BQ_ORDER_CANCELLED };
+    BqAppTestOnServer on = { server->store, "PT-ORD-1", BQ_ORDER_CANCELLED };
     gint64 claimed = slot_claimed (server->store, first->slot_id);
     Claimed back = { server->store, first->slot_id, claimed - 1 };
     AdwMessageDialog *dialog;
 
     bq_window_set_page (window, "orders");
-    g_assert_true (run_until (orders_loaded, orders, TIMEOUT_MS));
-    g_assert_true (run_until (order_selectable, &select, TIMEOUT_MS));
-    settle ();
-    save_screenshot (GTK_WIDGET (window), "orders-02-detail-actions");
+    g_assert_true (bq_app_test_run_until (orders_loaded, orders, TIMEOUT_MS, 20));
+    g_assert_true (bq_app_test_run_until (order_selectable, &select, TIMEOUT_MS, 20));
+    bq_app_test_settle (500);
+    bq_app_test_save_screenshot (GTK_WIDGET (window), "orders-02-detail-actions", 500);
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (orders), "orders.cancel", NULL));
-    g_assert_true (run_until (dialog_shown, NULL, TIMEOUT_MS));
+    g_assert_true (bq_app_test_run_until (dialog_shown, NULL, TIMEOUT_MS, 20));
     dialog = find_message_dialog ();
-    save_screenshot (GTK_WIDGET (dialog), "orders-03-cancel-dialog");
+    bq_app_test_save_screenshot (GTK_WIDGET (dialog), "orders-03-cancel-dialog", 500);
     adw_message_dialog_response (dialog, "cancel-order");
-    g_assert_true (run_until (order_cancelled, &on, TIMEOUT_MS));
-    g_assert_true (run_until (slot_has_claimed, &back, TIMEOUT_MS));
-    g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
+    g_assert_true (bq_app_test_run_until (order_cancelled, &on, TIMEOUT_MS, 20));
+    g_assert_true (bq_app_test_run_until (slot_has_claimed, &back, TIMEOUT_MS, 20));
+    g_assert_true (bq_app_test_run_until (bq_app_test_outbox_empty, client, TIMEOUT_MS, 20));
     g_assert_cmpuint (bq_client_get_n_conflicts (client), ==, 0);
     g_assert_cmpstr (bq_orders_page_get_action_text (orders), ==, "");
   }
@@ -493,11 +350,11 @@ test_orders_actions (void)
     Claimed back = { server->store, second->slot_id, old_claimed - 1 };
     guint pick = G_MAXUINT;
 
-    g_assert_true (run_until (order_selectable, &select, TIMEOUT_MS));
+    g_assert_true (bq_app_test_run_until (order_selectable, &select, TIMEOUT_MS, 20));
     g_assert_true (gtk_widget_activate_action (GTK_WIDGET (orders), "orders.reschedule", NULL));
     g_assert_cmpstr (bq_window_get_page (window), ==, "slots");
     g_assert_cmpstr (bq_slots_page_get_reschedule_id (slots), ==, second->base.id);
-    g_assert_true (run_until (page_idle, slots, TIMEOUT_MS));
+    g_assert_true (bq_app_test_run_until (bq_app_test_page_idle, slots, TIMEOUT_MS, 20));
     for (guint i = 0; pick == G_MAXUINT && i < bq_slots_page_get_n_options (slots); i++)
       if (g_strcmp0 (bq_slots_page_get_option_slot (slots, i), second->slot_id) != 0)
         pick = i;
@@ -510,12 +367,12 @@ test_orders_actions (void)
         in.slot_id = bq_slots_page_get_option_slot (slots, pick);
         g_test_message ("reschedule %s → %s", second->slot_id, in.slot_id);
         bq_slots_page_select_option (slots, pick);
-        save_screenshot (GTK_WIDGET (window), "orders-04-reschedule");
+        bq_app_test_save_screenshot (GTK_WIDGET (window), "orders-04-reschedule", 500);
         g_assert_true (bq_slots_page_book (slots, &error));
         g_assert_no_error (error);
-        g_assert_true (run_until (order_in_slot, &in, TIMEOUT_MS));
-        g_assert_true (run_until (slot_has_claimed, &back, TIMEOUT_MS));
-        g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
+        g_assert_true (bq_app_test_run_until (order_in_slot, &in, TIMEOUT_MS, 20));
+        g_assert_true (bq_app_test_run_until (slot_has_claimed, &back, TIMEOUT_MS, 20));
+        g_assert_true (bq_app_test_run_until (bq_app_test_outbox_empty, client, TIMEOUT_MS, 20));
         g_assert_cmpuint (bq_client_get_n_conflicts (client), ==, 0);
       }
   }

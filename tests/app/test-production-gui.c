@@ -18,6 +18,7 @@
 
 #include <glib/gstdio.h>
 
+#include "bq-app-test.h"
 #include "bq-application.h"
 #include "bq-production-page.h"
 #include "bq-test-server.h"
@@ -25,91 +26,6 @@
 
 #define SYNC_TIMEOUT_MS (120 * 1000)
 #define DAY 86400
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-run_until (Predicate predicate,
-           gpointer  data,
-           guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (50, on_tick, NULL);
-  gboolean ok;
-
-  while (!(ok = predicate (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static void
-settle (void)
-{
-  gint64 until = g_get_monotonic_time () + 700 * 1000;
-  guint tick = g_timeout_add (20, on_tick, NULL);
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("BQ_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width = 0, height = 0;
-
-  if (dir == NULL)
-    return;
-  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
-    {
-      settle ();
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      g_clear_object (&paintable);
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_mkdir_with_parents (dir, 0755);
-  path = g_strdup_printf ("%s/%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
 
 /* Every run the server has, by id → start time. */
 static GHashTable *
@@ -141,19 +57,6 @@ server_runs (BqTestServer *server,
       offset = json_object_get_int_member (object, "next_offset");
     }
   return runs;
-}
-
-static void
-on_signed_in (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (bq_application_sign_in_finish (BQ_APPLICATION (source), result, &error));
-  g_assert_no_error (error);
-  *done = TRUE;
 }
 
 typedef struct {
@@ -309,18 +212,18 @@ test_production_page (void)
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   bq_application_sign_in_async (app, server->base, "planner", BQ_TEST_PASSWORD, FALSE, NULL,
-                                on_signed_in, &signed_in);
+                                bq_app_test_on_signed_in, &signed_in);
   g_assert_true (bq_test_run_until (&signed_in, SYNC_TIMEOUT_MS));
   client = bq_application_get_client (app);
   window = BQ_WINDOW (bq_application_open_window (app));
   bq_window_set_page (window, "production");
-  page = BQ_PRODUCTION_PAGE (find_descendant (GTK_WIDGET (window), BQ_TYPE_PRODUCTION_PAGE));
+  page = BQ_PRODUCTION_PAGE (bq_app_test_find_descendant (GTK_WIDGET (window), BQ_TYPE_PRODUCTION_PAGE));
   g_assert_nonnull (page);
   gantt = bq_production_page_get_gantt (page);
 
   /* Every run of the server, each a bar. */
   shown = (Shown) { page, client, g_hash_table_size (runs) };
-  g_assert_true (run_until (page_shows_runs, &shown, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (page_shows_runs, &shown, SYNC_TIMEOUT_MS, 50));
   {
     GHashTableIter iter;
     gpointer key;
@@ -329,7 +232,7 @@ test_production_page (void)
     while (g_hash_table_iter_next (&iter, &key, NULL))
       g_assert_nonnull (bq_gantt_data_lookup_bar (bq_gantt_get_data (gantt), key));
   }
-  save_screenshot (GTK_WIDGET (window), "production-01-gantt");
+  bq_app_test_save_screenshot (GTK_WIDGET (window), "production-01-gantt", 700);
 
   /* Into the past: refused, with the reason. */
   g_assert_true (find_move (gantt, &found_run, &found_line, &start));
@@ -349,12 +252,12 @@ test_production_page (void)
         g_clear_error (&error);
         break;
       }
-  save_screenshot (GTK_WIDGET (window), "production-02-drag-refused");
+  bq_app_test_save_screenshot (GTK_WIDGET (window), "production-02-drag-refused", 700);
 
   /* To the free place: accepted, queued, in the cache at once. */
   g_assert_true (bq_gantt_update_drag (gantt, line_id, start, &error));
   g_assert_no_error (error);
-  save_screenshot (GTK_WIDGET (window), "production-03-drag-accepted");
+  bq_app_test_save_screenshot (GTK_WIDGET (window), "production-03-drag-accepted", 700);
   g_assert_true (bq_gantt_end_drag (gantt, &error));
   g_assert_no_error (error);
   g_assert_false (bq_gantt_is_dragging (gantt));
@@ -365,18 +268,18 @@ test_production_page (void)
 
   /* The server has it once the outbox is empty. */
   on = (OnServer) { server, token, run_id, line_id, start, client };
-  g_assert_true (run_until (server_has_move, &on, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (server_has_move, &on, SYNC_TIMEOUT_MS, 50));
   g_assert_cmpuint (bq_client_get_n_conflicts (client), ==, 0);
 
   /* And the Gantt shows it there, selected, with its details. */
   in = (InGantt) { gantt, run_id, start };
-  g_assert_true (run_until (gantt_has_move, &in, SYNC_TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (gantt_has_move, &in, SYNC_TIMEOUT_MS, 50));
   g_assert_cmpstr (bq_gantt_get_selected_run (gantt), ==, run_id);
   g_assert_cmpstr (bq_run_detail_get_run_id (bq_production_page_get_run_detail (page)), ==, run_id);
   name = bq_gantt_dup_run_accessible_name (gantt, run_id);
   g_assert_nonnull (strstr (name, "Planned"));
   g_test_message ("accessible name: %s", name);
-  save_screenshot (GTK_WIDGET (window), "production-04-detail");
+  bq_app_test_save_screenshot (GTK_WIDGET (window), "production-04-detail", 700);
 
   /* Log scale in the decay plot. */
   {
@@ -384,7 +287,7 @@ test_production_page (void)
 
     g_assert_true (bq_decay_plot_activity_at (plot, cached->eos_time) > 0);
     bq_decay_plot_set_log_scale (plot, TRUE);
-    save_screenshot (GTK_WIDGET (window), "production-05-detail-log");
+    bq_app_test_save_screenshot (GTK_WIDGET (window), "production-05-detail-log", 700);
     bq_decay_plot_set_log_scale (plot, FALSE);
   }
 
@@ -410,31 +313,31 @@ test_production_page (void)
     bq_decay_plot_set_log_scale (plot, TRUE);
     bq_gantt_set_time_range (gantt, bq_gantt_get_selected_bar (gantt)->start - 6 * 3600,
                              bq_gantt_get_selected_bar (gantt)->start + 30 * 3600);
-    save_screenshot (GTK_WIDGET (window), "production-06-ac225-daughters");
+    bq_app_test_save_screenshot (GTK_WIDGET (window), "production-06-ac225-daughters", 700);
     bq_decay_plot_set_show_daughters (plot, FALSE);
     bq_decay_plot_set_log_scale (plot, FALSE);
   }
 
   /* Capacity and the plan proposal. */
   {
-    GtkWidget *revealer = find_descendant (GTK_WIDGET (page), GTK_TYPE_REVEALER);
+    GtkWidget *revealer = bq_app_test_find_descendant (GTK_WIDGET (page), GTK_TYPE_REVEALER);
 
     gtk_revealer_set_reveal_child (GTK_REVEALER (revealer), TRUE);
     bq_gantt_select_run (gantt, NULL);
     bq_gantt_set_time_range (gantt, start - 7 * DAY, start + 21 * DAY);
-    save_screenshot (GTK_WIDGET (window), "production-07-capacity-month");
+    bq_app_test_save_screenshot (GTK_WIDGET (window), "production-07-capacity-month", 700);
   }
   if (g_getenv ("BQ_SCREENSHOT_DIR") != NULL)
     {
       AdwStyleManager *style = adw_style_manager_get_default ();
 
       adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-      save_screenshot (GTK_WIDGET (window), "production-07-dark");
+      bq_app_test_save_screenshot (GTK_WIDGET (window), "production-07-dark", 700);
       adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
     }
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "production.plan", NULL));
-  g_assert_true (run_until (plan_dialog_open, page, SYNC_TIMEOUT_MS));
-  save_screenshot (GTK_WIDGET (bq_production_page_get_plan_dialog (page)), "production-08-plan");
+  g_assert_true (bq_app_test_run_until (plan_dialog_open, page, SYNC_TIMEOUT_MS, 50));
+  bq_app_test_save_screenshot (GTK_WIDGET (bq_production_page_get_plan_dialog (page)), "production-08-plan", 700);
 
   /* Accepting queues every change; the server takes them all. */
   {
@@ -443,10 +346,10 @@ test_production_page (void)
     adw_message_dialog_response (ADW_MESSAGE_DIALOG (bq_production_page_get_plan_dialog (page)),
                                  "apply");
     g_assert_cmpuint (bq_client_get_n_pending (client), >, 0);
-    g_assert_true (run_until (outbox_empty, client, SYNC_TIMEOUT_MS));
+    g_assert_true (bq_app_test_run_until (outbox_empty, client, SYNC_TIMEOUT_MS, 50));
     g_assert_cmpuint (bq_client_get_n_conflicts (client), ==, 0);
     revision_since = before;
-    g_assert_true (run_until (revision_moved, client, SYNC_TIMEOUT_MS));
+    g_assert_true (bq_app_test_run_until (revision_moved, client, SYNC_TIMEOUT_MS, 50));
   }
 
   {

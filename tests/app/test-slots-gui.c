@@ -20,6 +20,7 @@
 
 #include <glib/gstdio.h>
 
+#include "bq-app-test.h"
 #include "bq-application.h"
 #include "bq-slots-page.h"
 #include "bq-test-server.h"
@@ -161,104 +162,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Proxy, proxy_free)
 
 /* ---------------------------------------------------------------- helpers */
 
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-on_tick (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-run_until (Predicate predicate,
-           gpointer  data,
-           guint     timeout_ms)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (20, on_tick, NULL);
-  gboolean ok;
-
-  while (!(ok = predicate (data)) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-  return ok;
-}
-
-static void
-settle (void)
-{
-  gint64 until = g_get_monotonic_time () + 500 * 1000;
-  guint tick = g_timeout_add (20, on_tick, NULL);
-
-  while (g_get_monotonic_time () < until)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static void
-save_screenshot (GtkWidget  *widget,
-                 const char *name)
-{
-  const char *dir = g_getenv ("BQ_SCREENSHOT_DIR");
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *path = NULL;
-  int width = 0, height = 0;
-
-  if (dir == NULL)
-    return;
-  for (guint attempt = 0; node == NULL && attempt < 50; attempt++)
-    {
-      settle ();
-      width = gtk_widget_get_width (widget);
-      height = gtk_widget_get_height (widget);
-      g_clear_object (&paintable);
-      paintable = gtk_widget_paintable_new (widget);
-      snapshot = gtk_snapshot_new ();
-      gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-      node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-    }
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (gtk_native_get_renderer (gtk_widget_get_native (widget)),
-                                         node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-  g_mkdir_with_parents (dir, 0755);
-  path = g_strdup_printf ("%s/%s.png", dir, name);
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
-}
-
-static void
-on_signed_in (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  gboolean *done = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (bq_application_sign_in_finish (BQ_APPLICATION (source), result, &error));
-  g_assert_no_error (error);
-  *done = TRUE;
-}
-
 static gboolean
 page_has_slots (gpointer data)
 {
@@ -266,52 +169,9 @@ page_has_slots (gpointer data)
 }
 
 static gboolean
-page_idle (gpointer data)
-{
-  return !bq_slots_page_is_busy (data);
-}
-
-static gboolean
-outbox_empty (gpointer data)
-{
-  return bq_client_get_n_pending (data) == 0;
-}
-
-static gboolean
 client_offline (gpointer data)
 {
   return bq_client_get_state (data) == BQ_CLIENT_STATE_OFFLINE;
-}
-
-static gboolean
-cache_has_slots (gpointer data)
-{
-  return bq_store_count (bq_client_get_store (data), &bq_slot_type, NULL) > 0 &&
-         bq_client_get_state (data) == BQ_CLIENT_STATE_ONLINE;
-}
-
-
-typedef struct {
-  BqStore    *store;
-  const char *patient_ref;
-  BqOrderStatus status;
-} OnServer;
-
-static gboolean
-server_has_order (gpointer data)
-{
-  OnServer *on = data;
-  g_autoptr(GPtrArray) orders = bq_store_list (on->store, &bq_order_type, NULL);
-
-  for (guint i = 0; orders != NULL && i < orders->len; i++)
-    {
-      BqOrder *order = g_ptr_array_index (orders, i);
-
-      if (g_strcmp0 (order->patient_ref, on->patient_ref) == 0 && order->status == on->status &&
-          order->slot_id != NULL)
-        return TRUE;
-    }
-  return FALSE;
 }
 
 static gboolean
@@ -336,7 +196,7 @@ test_slots_page (void)
   BqWindow *window;
   BqSlotsPage *page;
   gboolean signed_in = FALSE;
-  OnServer on;
+  BqAppTestOnServer on;
 
   bq_server_set_fixed_now (server->server, NOW);
   proxy = proxy_new (server->base);
@@ -347,17 +207,17 @@ test_slots_page (void)
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
   g_assert_no_error (error);
   bq_application_sign_in_async (app, proxy->base, "am-europe", BQ_TEST_PASSWORD, FALSE, NULL,
-                                on_signed_in, &signed_in);
+                                bq_app_test_on_signed_in, &signed_in);
   g_assert_true (bq_test_run_until (&signed_in, TIMEOUT_MS));
   client = bq_application_get_client (app);
   g_object_set (client, "retry-delay-ms", 50, NULL);
   window = BQ_WINDOW (bq_application_open_window (app));
   gtk_window_set_default_size (GTK_WINDOW (window), 1400, 900);
   bq_window_set_page (window, "slots");
-  page = BQ_SLOTS_PAGE (find_descendant (GTK_WIDGET (window), BQ_TYPE_SLOTS_PAGE));
+  page = BQ_SLOTS_PAGE (bq_app_test_find_descendant (GTK_WIDGET (window), BQ_TYPE_SLOTS_PAGE));
   g_assert_nonnull (page);
-  g_assert_true (run_until (cache_has_slots, client, TIMEOUT_MS));
-  settle ();
+  g_assert_true (bq_app_test_run_until (bq_app_test_cache_has_slots, client, TIMEOUT_MS, 20));
+  bq_app_test_settle (500);
 
   /* The week of the administration date, for one of the AM's centres. */
   bq_slots_page_set_now (page, NOW);
@@ -380,7 +240,7 @@ test_slots_page (void)
     g_assert_true (found);
   }
   g_test_message ("centre %s", bq_slots_page_get_centre (page));
-  g_assert_true (run_until (page_has_slots, page, TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (page_has_slots, page, TIMEOUT_MS, 20));
   g_test_message ("%u slots in the week", bq_slots_page_get_n_slots (page));
 
   /* The month view: each day the same remaining doses as in the week,
@@ -395,8 +255,8 @@ test_slots_page (void)
       totals[d] = bq_slots_page_get_day_remaining (page, week + d * DAY);
     bq_slots_page_set_month_view (page, TRUE);
     g_assert_true (bq_slots_page_get_month_view (page));
-    settle ();
-    save_screenshot (GTK_WIDGET (window), "slots-00-month");
+    bq_app_test_settle (500);
+    bq_app_test_save_screenshot (GTK_WIDGET (window), "slots-00-month", 500);
     for (guint d = 0; d < 7; d++)
       if (bq_slots_page_get_day_cell (page, week + d * DAY) != NULL)
         {
@@ -413,7 +273,7 @@ test_slots_page (void)
     g_assert_false (bq_slots_page_get_month_view (page));
     g_assert_cmpint (bq_slots_page_get_week (page), ==, week + 7 * DAY);
     bq_slots_page_set_week (page, ADMIN - 2 * DAY);
-    g_assert_true (run_until (page_has_slots, page, TIMEOUT_MS));
+    g_assert_true (bq_app_test_run_until (page_has_slots, page, TIMEOUT_MS, 20));
   }
 
   /* A name is refused with a clear message. */
@@ -427,36 +287,36 @@ test_slots_page (void)
   bq_slots_page_set_request (page, "PT-GUI-1", "7.4 GBq", ADMIN, 4 * 3600);
   g_assert_true (bq_slots_page_find (page, &error));
   g_assert_no_error (error);
-  g_assert_true (run_until (page_idle, page, TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (bq_app_test_page_idle, page, TIMEOUT_MS, 20));
   g_assert_cmpuint (bq_slots_page_get_n_options (page), >, 0);
   g_assert_false (bq_slots_page_is_offline_estimate (page));
   g_test_message ("best: %s — %s", bq_slots_page_get_option_slot (page, 0),
                   bq_slots_page_get_option_summary (page, 0));
-  save_screenshot (GTK_WIDGET (window), "slots-01-ranked");
+  bq_app_test_save_screenshot (GTK_WIDGET (window), "slots-01-ranked", 500);
   bq_slots_page_select_option (page, 0);
   g_assert_true (bq_slots_page_book (page, &error));
   g_assert_no_error (error);
-  on = (OnServer) { server->store, "PT-GUI-1", BQ_ORDER_REQUESTED };
-  g_assert_true (run_until (server_has_order, &on, TIMEOUT_MS));
-  g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
-  g_assert_true (run_until (status_guaranteed, page, TIMEOUT_MS));
+  on = (BqAppTestOnServer) { server->store, "PT-GUI-1", BQ_ORDER_REQUESTED };
+  g_assert_true (bq_app_test_run_until (bq_app_test_server_has_order, &on, TIMEOUT_MS, 20));
+  g_assert_true (bq_app_test_run_until (bq_app_test_outbox_empty, client, TIMEOUT_MS, 20));
+  g_assert_true (bq_app_test_run_until (status_guaranteed, page, TIMEOUT_MS, 20));
   g_assert_true (bq_slots_page_confirm (page, &error));
   g_assert_no_error (error);
   on.status = BQ_ORDER_CONFIRMED;
-  g_assert_true (run_until (server_has_order, &on, TIMEOUT_MS));
-  g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (bq_app_test_server_has_order, &on, TIMEOUT_MS, 20));
+  g_assert_true (bq_app_test_run_until (bq_app_test_outbox_empty, client, TIMEOUT_MS, 20));
   g_assert_cmpuint (bq_client_get_n_conflicts (client), ==, 0);
-  save_screenshot (GTK_WIDGET (window), "slots-02-booked");
+  bq_app_test_save_screenshot (GTK_WIDGET (window), "slots-02-booked", 500);
 
   /* Offline: an estimate, and a booking queued, not yet guaranteed. */
   proxy_set_unplugged (proxy, TRUE);
   bq_client_sync_async (client, NULL, NULL, NULL);
-  g_assert_true (run_until (client_offline, client, TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (client_offline, client, TIMEOUT_MS, 20));
   bq_slots_page_new_booking (page);
   bq_slots_page_set_request (page, "PT-GUI-2", "7.4 GBq", ADMIN, 4 * 3600);
   g_assert_true (bq_slots_page_find (page, &error));
   g_assert_no_error (error);
-  g_assert_true (run_until (page_idle, page, TIMEOUT_MS));
+  g_assert_true (bq_app_test_run_until (bq_app_test_page_idle, page, TIMEOUT_MS, 20));
   g_assert_true (bq_slots_page_is_offline_estimate (page));
   g_assert_cmpuint (bq_slots_page_get_n_options (page), >, 0);
   bq_slots_page_select_option (page, 0);
@@ -464,17 +324,17 @@ test_slots_page (void)
   g_assert_no_error (error);
   g_assert_nonnull (strstr (bq_slots_page_get_status_text (page), "Not yet guaranteed"));
   g_assert_cmpuint (bq_client_get_n_pending (client), ==, 1);
-  on = (OnServer) { server->store, "PT-GUI-2", BQ_ORDER_REQUESTED };
-  g_assert_false (server_has_order (&on));
-  save_screenshot (GTK_WIDGET (window), "slots-03-offline-queued");
+  on = (BqAppTestOnServer) { server->store, "PT-GUI-2", BQ_ORDER_REQUESTED };
+  g_assert_false (bq_app_test_server_has_order (&on));
+  bq_app_test_save_screenshot (GTK_WIDGET (window), "slots-03-offline-queued", 500);
 
   /* The server is back: the claim goes through, once. */
   proxy_set_unplugged (proxy, FALSE);
-  g_assert_true (run_until (outbox_empty, client, TIMEOUT_MS));
-  g_assert_true (server_has_order (&on));
+  g_assert_true (bq_app_test_run_until (bq_app_test_outbox_empty, client, TIMEOUT_MS, 20));
+  g_assert_true (bq_app_test_server_has_order (&on));
   g_assert_cmpuint (bq_client_get_n_conflicts (client), ==, 0);
-  g_assert_true (run_until (status_guaranteed, page, TIMEOUT_MS));
-  save_screenshot (GTK_WIDGET (window), "slots-04-back-online");
+  g_assert_true (bq_app_test_run_until (status_guaranteed, page, TIMEOUT_MS, 20));
+  bq_app_test_save_screenshot (GTK_WIDGET (window), "slots-04-back-online", 500);
 
   {
     GList *windows = g_list_copy (gtk_application_get_windows (GTK_APPLICATION (app)));
